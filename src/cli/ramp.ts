@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+// The `ramp` command: the controller (later issues) and the local control plane tooling.
+import { Command, InvalidArgumentError } from 'commander';
+
+import { down, envExports, status, up } from '../local/cluster.js';
+import { LocalError } from '../local/errors.js';
+import { version } from '../version.js';
+import { cliContext, runCli } from './run.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InvalidArgumentError('expected a TCP port (1-65535)');
+  return n;
+}
+
+/** Builds the `ramp` command tree. */
+export function rampProgram(): Command {
+  const program = new Command('ramp')
+    .description('progressive delivery and GitOps controller')
+    .version(version);
+  const local = program
+    .command('local')
+    .description('a real Kubernetes control plane on loopback, without Docker')
+    .option(
+      '--run-dir <dir>',
+      'run directory (default: RAMP_LOCAL_DIR or ~/.local/state/ramp/local)',
+    );
+  const runDir = (): string =>
+    local.opts<{ runDir?: string }>().runDir ?? cliContext('ramp').config.localDir;
+
+  local
+    .command('up')
+    .description(
+      'build (once) and start etcd, kube-apiserver, controller-manager, scheduler, kwok and Prometheus',
+    )
+    .option('--api-port <port>', 'kube-apiserver port (default: a free port)', port)
+    .option('--prometheus-port <port>', 'Prometheus port (default: a free port)', port)
+    .action(async (opts: { apiPort?: number; prometheusPort?: number }) => {
+      const { config, log } = cliContext('ramp');
+      const result = await up({ ...config, ...opts, runDir: runDir(), log });
+      log.info(
+        result.alreadyRunning ? 'already running; nothing started' : 'local control plane is up',
+      );
+      process.stdout.write(`# use it with:  eval "$(ramp local env)"\n${envExports(result.state)}`);
+    });
+
+  local
+    .command('down')
+    .description('stop every process `up` started (by pid)')
+    .action(async () => {
+      const { stopped } = await down(runDir());
+      process.stdout.write(
+        stopped.length
+          ? `stopped ${stopped.map((d) => `${d.name} (${d.pid})`).join(', ')}\n`
+          : 'nothing was running\n',
+      );
+    });
+
+  local
+    .command('status')
+    .description('what runs, and whether the API server is ready')
+    .action(async () => {
+      const report = await status(runDir());
+      if (!report.state) {
+        process.stdout.write('not running\n');
+        process.exitCode = 3;
+        return;
+      }
+      for (const c of report.components)
+        process.stdout.write(
+          `${c.name.padEnd(24)} pid ${String(c.pid).padEnd(8)} ${c.running ? 'running' : 'stopped'}\n`,
+        );
+      process.stdout.write(
+        `${'kube-apiserver /readyz'.padEnd(24)} ${report.apiserverReady ? 'ok' : 'not ready'}  ${report.state.apiserverUrl}\n`,
+      );
+      process.stdout.write(`${'prometheus'.padEnd(24)} ${report.state.prometheusUrl}\n`);
+      if (!report.apiserverReady || report.components.some((c) => !c.running)) process.exitCode = 1;
+    });
+
+  local
+    .command('env')
+    .description('print shell exports: KUBECONFIG and RAMP_PROMETHEUS_URL')
+    .action(async () => {
+      const report = await status(runDir());
+      if (!report.state)
+        throw new LocalError(`no local control plane in ${runDir()}: run 'ramp local up' first`);
+      process.stdout.write(envExports(report.state));
+    });
+
+  return program;
+}
+
+runCli('ramp', async () => {
+  await rampProgram().parseAsync(process.argv);
+});

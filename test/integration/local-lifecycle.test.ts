@@ -1,0 +1,134 @@
+// `ramp local up` / `down` as a person runs them: idempotent, stops exactly what it started, and
+// fails clearly (cleaning up after itself) on a taken port, a missing Go and a broken build.
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { isRunning } from '../../src/local/processes.js';
+import type { ClusterState } from '../../src/local/state.js';
+import { processesMentioning, ramp } from '../support/ramp-cli.js';
+import { testConfig } from '../support/settings.js';
+
+let base: string;
+const runDirs: string[] = [];
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), 'ramp-lifecycle-'));
+});
+
+afterAll(async () => {
+  // Whatever a failed assertion left running is stopped here, by the same pid records.
+  for (const runDir of runDirs) await ramp(['local', '--run-dir', runDir, 'down']);
+  await rm(base, { recursive: true, force: true });
+});
+
+function newRunDir(name: string): string {
+  const dir = join(base, name);
+  runDirs.push(dir);
+  return dir;
+}
+
+async function occupyPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { port: typeof address === 'object' && address ? address.port : 0, server };
+}
+
+describe('ramp local up / down', () => {
+  it('starts once, is idempotent, and down leaves no process running', async () => {
+    const runDir = newRunDir('cycle');
+    const first = await ramp(['local', '--run-dir', runDir, 'up']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`export KUBECONFIG='${runDir}/kubeconfig'`);
+    const state = JSON.parse(await readFile(join(runDir, 'state.json'), 'utf8')) as ClusterState;
+    expect(state.daemons.map((d) => d.name)).toEqual([
+      'etcd',
+      'kube-apiserver',
+      'kube-controller-manager',
+      'kube-scheduler',
+      'kwok',
+      'prometheus',
+    ]);
+    expect(new URL(state.apiserverUrl).hostname).toBe('127.0.0.1');
+    expect(new URL(state.prometheusUrl).hostname).toBe('127.0.0.1');
+
+    const second = await ramp(['local', '--run-dir', runDir, 'up']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain('already running');
+    const again = JSON.parse(await readFile(join(runDir, 'state.json'), 'utf8')) as ClusterState;
+    expect(again.daemons.map((d) => d.pid)).toEqual(state.daemons.map((d) => d.pid));
+    expect((await processesMentioning(runDir)).sort()).toEqual(
+      state.daemons.map((d) => d.pid).sort(),
+    );
+
+    const statusUp = await ramp(['local', '--run-dir', runDir, 'status']);
+    expect(statusUp.code).toBe(0);
+    expect(statusUp.stdout).toMatch(/kube-apiserver \/readyz\s+ok/);
+    const env = await ramp(['local', '--run-dir', runDir, 'env']);
+    expect(env.stdout).toBe(
+      `export KUBECONFIG='${runDir}/kubeconfig'\nexport RAMP_PROMETHEUS_URL='${state.prometheusUrl}'\n`,
+    );
+
+    const down = await ramp(['local', '--run-dir', runDir, 'down']);
+    expect(down.code, down.stderr).toBe(0);
+    for (const daemon of state.daemons)
+      expect(down.stdout).toContain(`${daemon.name} (${daemon.pid})`);
+    expect(await processesMentioning(runDir)).toEqual([]);
+    for (const daemon of state.daemons) expect(await isRunning(daemon)).toBe(false);
+    const statusDown = await ramp(['local', '--run-dir', runDir, 'status']);
+    expect(statusDown.stdout).toBe('not running\n');
+  });
+
+  it.each([
+    ['--api-port', 'kube-apiserver'],
+    ['--prometheus-port', 'Prometheus'],
+  ])('names a taken %s and stops what it had started', async (flag, purpose) => {
+    const runDir = newRunDir(`taken${flag}`);
+    const { port, server } = await occupyPort();
+    try {
+      const result = await ramp(['local', '--run-dir', runDir, 'up', flag, String(port)]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `ramp: ${purpose}: port 127.0.0.1:${port} is already in use by another process`,
+      );
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(await processesMentioning(runDir)).toEqual([]);
+      expect((await ramp(['local', '--run-dir', runDir, 'status'])).stdout).toBe('not running\n');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('says Go is missing when it must build and cannot', async () => {
+    const runDir = newRunDir('nogo');
+    const result = await ramp(['local', '--run-dir', runDir, 'up'], {
+      RAMP_CACHE_DIR: join(base, 'empty-cache'),
+      RAMP_GO: join(base, 'no-such-dir', 'go'),
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Go toolchain not found');
+    expect(result.stderr).toContain('RAMP_GO');
+    expect(await processesMentioning(runDir)).toEqual([]);
+  });
+
+  it('reports a failed build with Go’s own reason and the build log', async () => {
+    const runDir = newRunDir('badbuild');
+    const tools = join(base, 'broken-tools');
+    await cp(testConfig.toolsDir, tools, { recursive: true });
+    await rm(join(tools, 'etcd', 'go.sum'));
+    const cache = join(base, 'broken-cache');
+    const result = await ramp(['local', '--run-dir', runDir, 'up'], {
+      RAMP_CACHE_DIR: cache,
+      RAMP_TOOLS_DIR: tools,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('building etcd failed (go build exited 1)');
+    expect(result.stderr).toContain('missing go.sum entry');
+    expect(result.stderr).toContain(`full build log: ${cache}/go-tools/etcd-build.log`);
+    expect(await processesMentioning(runDir)).toEqual([]);
+  });
+});
