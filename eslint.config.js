@@ -3,36 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** Modules that perform I/O; deciders may not import them. */
-const ioModules = [
-  'node:fs',
-  'node:fs/promises',
-  'node:child_process',
-  'node:net',
-  'node:http',
-  'node:https',
-  'node:dns',
-  'node:process',
-  'fs',
-  'child_process',
-  'net',
-  'http',
-  'https',
-  '@kubernetes/client-node',
-  'pino',
-];
-
-/** Project folders that do I/O; deciders may not import them either. */
-const ioFolders = [
-  '**/kube/**',
-  '**/local/**',
-  '**/controllers/**',
-  '**/traffic/**',
-  '**/notify/**',
-  '**/gitops/**',
-  '**/observability/**',
-  '**/cli/**',
-];
+import { clientLibraryBoundary, pureDeciderBoundary } from './eslint.boundaries.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'tools/**'] },
@@ -56,43 +27,8 @@ export default tseslint.config(
       'no-new-func': 'error',
     },
   },
-  {
-    // Only src/kube talks to the Kubernetes client library; everything else goes through it.
-    files: ['src/**/*.ts'],
-    ignores: ['src/kube/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: '@kubernetes/client-node',
-              message: 'Use src/kube: it is the only place that touches the client library.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // Deciders are pure: no I/O modules, no I/O folders, no ambient process state.
-    files: ['src/machines/**/*.ts', 'src/decide/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ioModules.map((name) => ({
-            name,
-            message: 'machines/ and decide/ must stay pure: no I/O.',
-          })),
-          patterns: [
-            { group: ioFolders, message: 'machines/ and decide/ must stay pure: no I/O folders.' },
-          ],
-        },
-      ],
-      'no-restricted-globals': ['error', 'process', 'fetch', 'setTimeout', 'setInterval'],
-    },
-  },
+  clientLibraryBoundary,
+  pureDeciderBoundary,
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', '*.config.ts'],
     rules: {

@@ -6,7 +6,8 @@ import { LocalError } from './errors.js';
 import { CommandNotFoundError, runCommand, tail } from './exec.js';
 
 /** Paths of the generated PKI of one local control plane. */
-export interface Pki {
+// A type alias (not an interface) so Object.values sees the string fields.
+export type Pki = {
   readonly caCert: string;
   readonly caKey: string;
   readonly serverCert: string;
@@ -15,7 +16,7 @@ export interface Pki {
   readonly adminKey: string;
   readonly serviceAccountKey: string;
   readonly serviceAccountPub: string;
-}
+};
 
 /** DNS names and IPs the API server certificate is valid for (loopback and in-cluster names). */
 const serverNames = [
@@ -48,7 +49,7 @@ export function pkiPaths(dir: string): Pki {
  */
 export async function ensurePki(dir: string): Promise<Pki> {
   const pki = pkiPaths(dir);
-  if (Object.values<string>(pki).every((path) => existsSync(path))) return pki;
+  if (Object.values(pki).every((path) => existsSync(path))) return pki;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const days = '3650';
   await openssl(dir, [

@@ -77,8 +77,8 @@ describe('seeded Prometheus', () => {
       time: String(t0 + 180),
     });
     const byCode = Object.fromEntries(
-      body.data.result.map((r): [string | undefined, string | undefined] => [
-        r.metric.code,
+      body.data.result.map((r): [string, string | undefined] => [
+        r.metric.code ?? '',
         r.value?.[1],
       ]),
     );

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  cacheEntryName,
+  cacheEntryPrefix,
+  formatDuration,
+  goTargets,
+  sourceKey,
+} from '../../src/local/build-key.js';
+
+const inputs = {
+  module: 'k8s',
+  goMod: 'module x\nrequire k8s.io/kubernetes v1.35.4\n',
+  goSum: 'k8s.io/kubernetes v1.35.4 h1:abc\n',
+  targets: goTargets.filter((t) => t.module === 'k8s'),
+};
+
+describe('build cache key', () => {
+  it('is stable for the same inputs', () => {
+    expect(sourceKey(inputs)).toBe(sourceKey({ ...inputs, targets: [...inputs.targets] }));
+    expect(sourceKey(inputs)).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it.each([
+    ['go.mod', { goMod: inputs.goMod + '// changed\n' }],
+    ['go.sum', { goSum: inputs.goSum + 'x v1 h1:def\n' }],
+    ['module', { module: 'etcd' }],
+    ['targets', { targets: inputs.targets.slice(1) }],
+  ])('changes when %s changes', (_what, change) => {
+    expect(sourceKey({ ...inputs, ...change })).not.toBe(sourceKey(inputs));
+  });
+
+  it('puts the Go version and platform in the entry name, after the source prefix', () => {
+    const name = cacheEntryName(inputs, 'go1.26.8', 'linux-amd64');
+    expect(name.startsWith(cacheEntryPrefix(inputs))).toBe(true);
+    expect(name).toBe(`${cacheEntryPrefix(inputs)}go1.26.8-linux-amd64`);
+    expect(cacheEntryName(inputs, 'go1.26.9', 'linux-amd64')).not.toBe(name);
+  });
+
+  it('builds every control plane binary the issue names', () => {
+    expect(goTargets.map((t) => t.binary).sort()).toEqual(
+      [
+        'etcd',
+        'kube-apiserver',
+        'kube-controller-manager',
+        'kube-scheduler',
+        'kubectl',
+        'kwok',
+      ].sort(),
+    );
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [4_400, '4s'],
+    [59_600, '1m00s'],
+    [65_000, '1m05s'],
+    [612_000, '10m12s'],
+  ])('%d ms is %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+});
