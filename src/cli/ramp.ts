@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { down, envExports, status, up } from '../local/cluster.js';
 import { LocalError } from '../local/errors.js';
 import { version } from '../version.js';
-import { cliContext, runCli } from './run.js';
+import { cliContext, runCli, type CliContext } from './run.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -26,8 +26,10 @@ export function rampProgram(): Command {
       '--run-dir <dir>',
       'run directory (default: RAMP_LOCAL_DIR or ~/.local/state/ramp/local)',
     );
-  const runDir = (): string =>
-    local.opts<{ runDir?: string }>().runDir ?? cliContext('ramp').config.localDir;
+  // Parsed on first use (so --help works with a bad environment), then shared by every command.
+  let context: CliContext | undefined;
+  const ctx = (): CliContext => (context ??= cliContext('ramp'));
+  const runDir = (): string => local.opts<{ runDir?: string }>().runDir ?? ctx().config.localDir;
 
   local
     .command('up')
@@ -37,7 +39,7 @@ export function rampProgram(): Command {
     .option('--api-port <port>', 'kube-apiserver port (default: a free port)', port)
     .option('--prometheus-port <port>', 'Prometheus port (default: a free port)', port)
     .action(async (opts: { apiPort?: number; prometheusPort?: number }) => {
-      const { config, log } = cliContext('ramp');
+      const { config, log } = ctx();
       const result = await up({ ...config, ...opts, runDir: runDir(), log });
       log.info(
         result.alreadyRunning ? 'already running; nothing started' : 'local control plane is up',

@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 
 import { parseConfig } from '../../src/config.js';
 import { down, up } from '../../src/local/cluster.js';
+import { ensureControlPlaneBinaries } from '../../src/local/go-build.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { packageRoot } from '../../src/version.js';
 
@@ -17,6 +18,8 @@ declare module 'vitest' {
     kubeconfig: string;
     /** True when the suite runs against the local control plane it started itself. */
     localControlPlane: boolean;
+    /** The kubectl to run: the one built with the local control plane, or kubectl on PATH. */
+    kubectl: string;
   }
 }
 
@@ -25,6 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (external) {
     project.provide('kubeconfig', external);
     project.provide('localControlPlane', false);
+    project.provide('kubectl', 'kubectl');
     return async () => {};
   }
   const config = parseConfig(process.env, {
@@ -38,6 +42,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { state } = await up({ ...config, runDir, log });
   project.provide('kubeconfig', state.kubeconfig);
   project.provide('localControlPlane', true);
+  project.provide(
+    'kubectl',
+    (await ensureControlPlaneBinaries(config, log)).paths.kubectl ?? 'kubectl',
+  );
   return async () => {
     await down(runDir);
     await rm(runDir, { recursive: true, force: true });
