@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 
 import { clientLibraryBoundary, pureDeciderBoundary } from './eslint.boundaries.js';
 
+/** The project's lint configuration. */
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'tools/**'] },
   js.configs.recommended,

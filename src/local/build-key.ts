@@ -25,7 +25,32 @@ export const goTargets: readonly GoTarget[] = [
 ];
 
 /** Flags every binary is built with: static, reproducible paths, no debug info. */
-export const goBuildFlags: readonly string[] = ['-trimpath', '-ldflags=-s -w'];
+export const goBuildFlags: readonly string[] = ['-trimpath'];
+
+/** Packages whose version variables Kubernetes' own build stamps (server and client side). */
+const kubeVersionPackages = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'];
+
+/**
+ * Linker flags for a module. Kubernetes binaries built with plain `go build` report
+ * `v0.0.0-master+$Format:%H$`, which kubectl cannot parse and which hides the real version, so the
+ * version pinned in go.mod is stamped the way Kubernetes' release build does it.
+ */
+export function ldflags(goMod: string): string {
+  const flags = ['-s', '-w'];
+  const match = /^\s*(?:require\s+)?k8s\.io\/kubernetes\s+v(\d+)\.(\d+)\.(\d+)\s*$/m.exec(goMod);
+  if (match) {
+    const [, major, minor, patch] = match;
+    for (const pkg of kubeVersionPackages) {
+      flags.push(
+        `-X ${pkg}.gitVersion=v${major}.${minor}.${patch}`,
+        `-X ${pkg}.gitMajor=${major}`,
+        `-X ${pkg}.gitMinor=${minor}`,
+        `-X ${pkg}.gitTreeState=clean`,
+      );
+    }
+  }
+  return flags.join(' ');
+}
 
 /** Environment every build runs with (static binaries; only the Go installed here, never a download). */
 export const goBuildEnv: Readonly<Record<string, string>> = {
@@ -58,6 +83,7 @@ export function sourceKey(inputs: BuildInputs): string {
     inputs.goSum,
     ...inputs.targets.map((t) => `${t.pkg}=${t.binary}`),
     ...goBuildFlags,
+    ldflags(inputs.goMod),
     ...Object.entries(goBuildEnv).map(([k, v]) => `${k}=${v}`),
   ]) {
     hash.update(part).update('\0');

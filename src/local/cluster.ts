@@ -18,7 +18,7 @@ import { ensureControlPlaneBinaries, type ControlPlaneBinaries } from './go-buil
 import { renderKubeconfig } from './kubeconfig.js';
 import { fakeNode, kwokConfig } from './kwok.js';
 import { ensurePki, readClientPems, type Pki } from './pki.js';
-import { ensurePortFree, freePort, loopback } from './ports.js';
+import { ensurePortFree, freePort, freePorts, loopback } from './ports.js';
 import { ensurePrometheus, type PrometheusBinaries } from './prometheus-dist.js';
 import { startPrometheus } from './prometheus.js';
 import { isRunning, startDaemon, stopDaemons, waitUntil, type DaemonRecord } from './processes.js';
@@ -27,7 +27,7 @@ import {
   clearState,
   readState,
   runLayout,
-  writeState,
+  StateRecorder,
   type ClusterState,
 } from './state.js';
 
@@ -59,7 +59,9 @@ export interface UpResult {
  * any failure every process this call started is stopped before the error is raised.
  */
 export async function up(opts: UpOptions): Promise<UpResult> {
-  const release = await acquireLock(opts.runDir);
+  const release = await acquireLock(opts.runDir, (holder) =>
+    opts.log.info(`another ramp local up (pid ${holder}) is starting this control plane; waiting`),
+  );
   try {
     const previous = await readState(opts.runDir);
     if (previous && (await isHealthy(previous, opts.runDir)))
@@ -142,37 +144,24 @@ async function startAll(
 ): Promise<ClusterState> {
   const layout = runLayout(opts.runDir);
   await mkdir(layout.logs, { recursive: true });
-  const daemons: DaemonRecord[] = [];
-  const record = async (
-    partial: Omit<ClusterState, 'format' | 'daemons' | 'startedAt'>,
-  ): Promise<ClusterState> => {
-    const state: ClusterState = {
-      format: 1,
-      startedAt: new Date().toISOString(),
-      daemons: [...daemons],
-      ...partial,
-    };
-    await writeState(opts.runDir, state);
-    return state;
-  };
+  const recorder = new StateRecorder(opts.runDir, layout.kubeconfig);
   try {
     const pki = await ensurePki(layout.pki);
-    const apiserverUrl = await startKubernetes(opts, { binaries, pki, daemons, record });
-    await waitForNode(layout.kubeconfig, daemons, opts.log);
+    await recorder.update({
+      apiserverUrl: await startKubernetes(opts, { binaries, pki, recorder }),
+    });
+    await waitForNode(layout.kubeconfig, recorder.daemons, opts.log);
     const prometheus = await startPrometheus({
       binaries: prometheusBinaries,
       dir: layout.prometheus,
+      onStarted: (daemon) => recorder.addDaemon(daemon),
       ...portOpt(opts.prometheusPort),
     });
-    daemons.push(prometheus.daemon);
-    return await record({
-      kubeconfig: layout.kubeconfig,
-      apiserverUrl,
-      prometheusUrl: prometheus.url,
-    });
+    return await recorder.update({ prometheusUrl: prometheus.url });
   } catch (err) {
-    opts.log.error(`start-up failed; stopping the ${daemons.length} process(es) it had started`);
-    await stopDaemons(daemons);
+    const started = recorder.daemons;
+    opts.log.error(`start-up failed; stopping the ${started.length} process(es) it had started`);
+    await stopDaemons(started);
     await clearState(opts.runDir);
     throw err;
   }
@@ -185,30 +174,21 @@ function portOpt(port: number | undefined): { port?: number } {
 interface StartContext {
   readonly binaries: ControlPlaneBinaries;
   readonly pki: Pki;
-  readonly daemons: DaemonRecord[];
-  readonly record: (
-    partial: Omit<ClusterState, 'format' | 'daemons' | 'startedAt'>,
-  ) => Promise<ClusterState>;
+  readonly recorder: StateRecorder;
 }
 
 /** Starts etcd, the API server, controller-manager, scheduler and kwok; returns the API server URL. */
 async function startKubernetes(opts: UpOptions, ctx: StartContext): Promise<string> {
   const layout = runLayout(opts.runDir);
-  const bin = (name: string): string => ctx.binaries.paths[name] as string;
   const start = async (name: string, args: string[]): Promise<DaemonRecord> => {
     opts.log.info(`starting ${name}`);
-    const daemon = await startDaemon({
-      name,
-      command: bin(name),
-      args,
-      logFile: logFile(layout.logs, name),
-    });
-    ctx.daemons.push(daemon);
-    await ctx.record({ kubeconfig: layout.kubeconfig, apiserverUrl: '', prometheusUrl: '' });
+    const command = ctx.binaries.paths[name] as string;
+    const daemon = await startDaemon({ name, command, args, logFile: logFile(layout.logs, name) });
+    await ctx.recorder.addDaemon(daemon);
     return daemon;
   };
 
-  const [etcdPort, etcdPeerPort] = [await freePort(), await freePort()];
+  const [etcdPort = 0, etcdPeerPort = 0] = await freePorts(2);
   const etcd = await start(
     'etcd',
     etcdArgs({ dataDir: layout.etcdData, clientPort: etcdPort, peerPort: etcdPeerPort }),
@@ -222,11 +202,11 @@ async function startKubernetes(opts: UpOptions, ctx: StartContext): Promise<stri
   const apiPort = opts.apiPort ? opts.apiPort : await freePort();
   if (opts.apiPort) await ensurePortFree(apiPort, 'kube-apiserver');
   const apiserverUrl = `https://${loopback}:${apiPort}`;
-  await writeFile(
-    layout.kubeconfig,
-    renderKubeconfig({ server: apiserverUrl, ...pems(await readClientPems(ctx.pki)) }),
-    { mode: 0o600 },
-  );
+  const kubeconfig = renderKubeconfig({
+    server: apiserverUrl,
+    ...pems(await readClientPems(ctx.pki)),
+  });
+  await writeFile(layout.kubeconfig, kubeconfig, { mode: 0o600 });
   const apiserver = await start(
     'kube-apiserver',
     apiserverArgs({ pki: ctx.pki, etcdPort, port: apiPort }),
@@ -237,7 +217,6 @@ async function startKubernetes(opts: UpOptions, ctx: StartContext): Promise<stri
     daemon: apiserver,
     intervalMs: 500,
   });
-  await ctx.record({ kubeconfig: layout.kubeconfig, apiserverUrl, prometheusUrl: '' });
 
   await start(
     'kube-controller-manager',

@@ -10,6 +10,7 @@ import {
   goBuildEnv,
   goBuildFlags,
   goTargets,
+  ldflags,
   type BuildInputs,
   type GoTarget,
 } from './build-key.js';
@@ -145,7 +146,12 @@ async function buildModule(
   await rm(logFile, { force: true });
   try {
     for (const target of inputs.targets) {
-      await buildTarget(settings, target, { outDir: tmpDir, logFile, log });
+      await buildTarget(settings, target, {
+        outDir: tmpDir,
+        logFile,
+        log,
+        ldflags: ldflags(inputs.goMod),
+      });
     }
     if (inputs.module === 'kwok') await copyKwokStages(settings, tmpDir, logFile);
     await rename(tmpDir, finalDir);
@@ -159,7 +165,7 @@ async function buildModule(
 async function buildTarget(
   settings: GoBuildSettings,
   target: GoTarget,
-  ctx: { outDir: string; logFile: string; log: Logger },
+  ctx: { outDir: string; logFile: string; log: Logger; ldflags: string },
 ): Promise<void> {
   const started = Date.now();
   ctx.log.info(
@@ -175,7 +181,14 @@ async function buildTarget(
   try {
     const result = await runCommand(
       settings.goBinary,
-      ['build', ...goBuildFlags, '-o', join(ctx.outDir, target.binary), target.pkg],
+      [
+        'build',
+        ...goBuildFlags,
+        `-ldflags=${ctx.ldflags}`,
+        '-o',
+        join(ctx.outDir, target.binary),
+        target.pkg,
+      ],
       {
         cwd: join(settings.toolsDir, target.module),
         env: { ...process.env, ...goBuildEnv },

@@ -18,6 +18,8 @@ export interface PrometheusOptions {
   readonly dir: string;
   /** 0 (or absent) for a free port. */
   readonly port?: number;
+  /** Called as soon as the process exists, before waiting for it, so a caller can record it. */
+  readonly onStarted?: (daemon: DaemonRecord) => Promise<void>;
 }
 
 /** A running Prometheus. */
@@ -46,6 +48,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   });
   const url = `http://${loopback}:${port}`;
   try {
+    await opts.onStarted?.(daemon);
     await waitUntil(async () => (await fetch(`${url}/-/ready`)).ok, {
       what: `Prometheus at ${url}`,
       timeoutMs: 60_000,

@@ -1,6 +1,6 @@
 // The two binaries as people run them: `kubectl ramp` through kubectl's own plugin discovery, and
 // clear one-line errors for bad settings.
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,6 +34,22 @@ describe('binaries', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe(`kubectl-ramp: v${version}\n`);
   });
+
+  it.skipIf(!inject('localControlPlane'))(
+    'the built Kubernetes reports the version pinned in tools/k8s/go.mod',
+    async () => {
+      const result = await runCommand(inject('kubectl'), ['version', '-o', 'json'], {
+        env: { ...process.env, KUBECONFIG: inject('kubeconfig') },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const versions = JSON.parse(result.stdout) as Record<string, { gitVersion: string }>;
+      const pinned = /k8s\.io\/kubernetes (v[\d.]+)/.exec(
+        await readFile(join(packageRoot, 'tools', 'k8s', 'go.mod'), 'utf8'),
+      )?.[1];
+      expect(versions.serverVersion?.gitVersion).toBe(pinned);
+      expect(versions.clientVersion?.gitVersion).toBe(pinned);
+    },
+  );
 
   it('ramp --version prints the package version', async () => {
     const result = await ramp(['--version']);

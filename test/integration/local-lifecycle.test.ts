@@ -84,6 +84,23 @@ describe.skipIf(!inject('localControlPlane'))('ramp local up / down', () => {
     expect(statusDown.stdout).toBe('not running\n');
   });
 
+  it('two concurrent `up` on one run directory start one cluster', async () => {
+    const runDir = newRunDir('concurrent');
+    const [a, b] = await Promise.all([
+      ramp(['local', '--run-dir', runDir, 'up']),
+      ramp(['local', '--run-dir', runDir, 'up']),
+    ]);
+    expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
+    expect(a.stderr + b.stderr).toContain('already running');
+    const state = JSON.parse(await readFile(join(runDir, 'state.json'), 'utf8')) as ClusterState;
+    expect(state.daemons).toHaveLength(6);
+    expect((await processesMentioning(runDir)).sort()).toEqual(
+      state.daemons.map((d) => d.pid).sort(),
+    );
+    expect((await ramp(['local', '--run-dir', runDir, 'down'])).code).toBe(0);
+    expect(await processesMentioning(runDir)).toEqual([]);
+  });
+
   it.each([
     ['--api-port', 'kube-apiserver'],
     ['--prometheus-port', 'Prometheus'],

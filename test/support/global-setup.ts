@@ -23,6 +23,7 @@ declare module 'vitest' {
   }
 }
 
+/** Starts (or adopts) the cluster for the run and returns the teardown that stops it. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.RAMP_TEST_KUBECONFIG;
   if (external) {

@@ -5,6 +5,7 @@ import {
   cacheEntryPrefix,
   formatDuration,
   goTargets,
+  ldflags,
   sourceKey,
 } from '../../src/local/build-key.js';
 
@@ -60,5 +61,28 @@ describe('formatDuration', () => {
     [612_000, '10m12s'],
   ])('%d ms is %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('ldflags', () => {
+  it('stamps the Kubernetes version pinned in go.mod, server and client side', () => {
+    const flags = ldflags('module x\n\nrequire k8s.io/kubernetes v1.35.4\n');
+    expect(flags).toContain('-X k8s.io/component-base/version.gitVersion=v1.35.4');
+    expect(flags).toContain('-X k8s.io/client-go/pkg/version.gitVersion=v1.35.4');
+    expect(flags).toContain('-X k8s.io/component-base/version.gitMinor=35');
+    expect(flags.startsWith('-s -w')).toBe(true);
+  });
+
+  it('also reads the version from a require block', () => {
+    expect(ldflags('require (\n\tk8s.io/kubernetes v1.34.2\n)\n')).toContain('gitVersion=v1.34.2');
+  });
+
+  it('only strips symbols for modules that are not Kubernetes', () => {
+    expect(ldflags('module y\nrequire go.etcd.io/etcd/server/v3 v3.6.16\n')).toBe('-s -w');
+  });
+
+  it('is part of the cache key', () => {
+    const other = { ...inputs, goMod: inputs.goMod.replace('v1.35.4', 'v1.35.5') };
+    expect(sourceKey(other)).not.toBe(sourceKey(inputs));
   });
 });
