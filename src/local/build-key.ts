@@ -37,7 +37,8 @@ const kubeVersionPackages = ['k8s.io/component-base/version', 'k8s.io/client-go/
  */
 export function ldflags(goMod: string): string {
   const flags = ['-s', '-w'];
-  const match = /^\s*(?:require\s+)?k8s\.io\/kubernetes\s+v(\d+)\.(\d+)\.(\d+)\s*$/m.exec(goMod);
+  const match =
+    /^\s*(?:require\s+)?k8s\.io\/kubernetes\s+v(\d+)\.(\d+)\.(\d+)\s*(?:\/\/.*)?$/m.exec(goMod);
   if (match) {
     const [, major, minor, patch] = match;
     for (const pkg of kubeVersionPackages) {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { Logger } from '../observability/logger.js';
@@ -155,6 +155,7 @@ async function buildModule(
     }
     if (inputs.module === 'kwok') await copyKwokStages(settings, tmpDir, logFile);
     await rename(tmpDir, finalDir);
+    await pruneOldEntries(root, inputs.module);
   } catch (err) {
     await rm(tmpDir, { recursive: true, force: true });
     throw err;
@@ -207,6 +208,22 @@ async function buildTarget(
     clearInterval(timer);
   }
   ctx.log.info(`built ${target.binary} in ${formatDuration(Date.now() - started)}`);
+}
+
+/** How many builds of one module the cache keeps (another checkout may pin other versions). */
+const keepPerModule = 2;
+
+/** Removes the oldest cache entries of a module beyond {@link keepPerModule}: a k8s entry is ~300 MB. */
+async function pruneOldEntries(root: string, module: string): Promise<void> {
+  const entries = await Promise.all(
+    (await readdir(root))
+      .filter((name) => name.startsWith(`${module}-`) && !name.endsWith('.log'))
+      .map(async (name) => ({ name, mtime: (await stat(join(root, name))).mtimeMs })),
+  );
+  entries.sort((a, b) => b.mtime - a.mtime);
+  for (const old of entries.slice(keepPerModule)) {
+    await rm(join(root, old.name), { recursive: true, force: true });
+  }
 }
 
 /** Copies kwok's Stage definitions out of the module cache so a cached start does not need Go. */

@@ -73,8 +73,14 @@ describe('ldflags', () => {
     expect(flags.startsWith('-s -w')).toBe(true);
   });
 
-  it('also reads the version from a require block', () => {
-    expect(ldflags('require (\n\tk8s.io/kubernetes v1.34.2\n)\n')).toContain('gitVersion=v1.34.2');
+  it.each([
+    ['a require block', 'require (\n\tk8s.io/kubernetes v1.34.2\n)\n'],
+    [
+      'an indirect require, as go mod tidy writes it for a tool',
+      'require (\n\tk8s.io/kubernetes v1.34.2 // indirect\n)\n',
+    ],
+  ])('also reads the version from %s', (_form, goMod) => {
+    expect(ldflags(goMod)).toContain('gitVersion=v1.34.2');
   });
 
   it('only strips symbols for modules that are not Kubernetes', () => {
