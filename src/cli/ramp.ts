@@ -40,7 +40,17 @@ export function rampProgram(): Command {
     .option('--prometheus-port <port>', 'Prometheus port (default: a free port)', port)
     .action(async (opts: { apiPort?: number; prometheusPort?: number }) => {
       const { config, log } = ctx();
-      const result = await up({ ...config, ...opts, runDir: runDir(), log });
+      // Ctrl-C (or a TERM) while starting: stop what was started instead of leaving it running.
+      const interrupt = new AbortController();
+      const onSignal = (): void => interrupt.abort();
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      const result = await up({
+        ...config,
+        ...opts,
+        runDir: runDir(),
+        log,
+        signal: interrupt.signal,
+      }).finally(() => process.off('SIGINT', onSignal).off('SIGTERM', onSignal));
       log.info(
         result.alreadyRunning ? 'already running; nothing started' : 'local control plane is up',
       );

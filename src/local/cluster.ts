@@ -6,6 +6,7 @@ import { connect } from '../kube/client.js';
 import { ensureNode, isNodeReady, serviceAccountExists } from '../kube/nodes.js';
 import type { Logger } from '../observability/logger.js';
 import { formatDuration } from './build-key.js';
+import { throwIfInterrupted } from './errors.js';
 import {
   apiserverArgs,
   controllerManagerArgs,
@@ -45,6 +46,8 @@ export interface UpOptions {
   /** Fixed Prometheus port; 0 or absent for a free one. */
   readonly prometheusPort?: number;
   readonly log: Logger;
+  /** Aborted on Ctrl-C: `up` stops what it started and fails with "interrupted". */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** The result of `up`: the cluster's state and whether it was already running. */
@@ -150,11 +153,12 @@ async function startAll(
     await recorder.update({
       apiserverUrl: await startKubernetes(opts, { binaries, pki, recorder }),
     });
-    await waitForNode(layout.kubeconfig, recorder.daemons, opts.log);
+    await waitForNode(layout.kubeconfig, recorder.daemons, opts);
     const prometheus = await startPrometheus({
       binaries: prometheusBinaries,
       dir: layout.prometheus,
       onStarted: (daemon) => recorder.addDaemon(daemon),
+      signal: opts.signal,
       ...portOpt(opts.prometheusPort),
     });
     return await recorder.update({ prometheusUrl: prometheus.url });
@@ -181,6 +185,7 @@ interface StartContext {
 async function startKubernetes(opts: UpOptions, ctx: StartContext): Promise<string> {
   const layout = runLayout(opts.runDir);
   const start = async (name: string, args: string[]): Promise<DaemonRecord> => {
+    throwIfInterrupted(opts.signal);
     opts.log.info(`starting ${name}`);
     const command = ctx.binaries.paths[name] as string;
     const daemon = await startDaemon({ name, command, args, logFile: logFile(layout.logs, name) });
@@ -197,6 +202,7 @@ async function startKubernetes(opts: UpOptions, ctx: StartContext): Promise<stri
     what: 'etcd /health',
     timeoutMs: 30_000,
     daemon: etcd,
+    signal: opts.signal,
   });
 
   const apiPort = opts.apiPort ? opts.apiPort : await freePort();
@@ -216,6 +222,7 @@ async function startKubernetes(opts: UpOptions, ctx: StartContext): Promise<stri
     timeoutMs: 120_000,
     daemon: apiserver,
     intervalMs: 500,
+    signal: opts.signal,
   });
 
   await start(
@@ -240,24 +247,26 @@ function pems(p: { ca: string; cert: string; key: string }): {
 async function waitForNode(
   kubeconfig: string,
   daemons: readonly DaemonRecord[],
-  log: Logger,
+  opts: Pick<UpOptions, 'log' | 'signal'>,
 ): Promise<void> {
   const clients = connect(kubeconfig);
   const daemon = (name: string): DaemonRecord =>
     daemons.find((d) => d.name === name) as DaemonRecord;
   await ensureNode(clients, fakeNode(nodeName));
-  log.info(`waiting for node ${nodeName} to be Ready`);
+  opts.log.info(`waiting for node ${nodeName} to be Ready`);
   await waitUntil(() => isNodeReady(clients, nodeName), {
     what: `node ${nodeName} Ready (kwok)`,
     timeoutMs: 60_000,
     intervalMs: 250,
     daemon: daemon('kwok'),
+    signal: opts.signal,
   });
   await waitUntil(() => serviceAccountExists(clients, 'default', 'default'), {
     what: 'the default ServiceAccount (kube-controller-manager)',
     timeoutMs: 60_000,
     intervalMs: 250,
     daemon: daemon('kube-controller-manager'),
+    signal: opts.signal,
   });
 }
 

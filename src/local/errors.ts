@@ -5,3 +5,8 @@
 export class LocalError extends Error {
   override readonly name = 'LocalError';
 }
+
+/** Raises a LocalError when the caller has been interrupted (Ctrl-C), so clean-up paths run. */
+export function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LocalError('interrupted; stopping what was started');
+}

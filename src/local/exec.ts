@@ -14,6 +14,8 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Also append both output streams to this file (build logs). */
   readonly logFile?: string;
+  /** Ends the command (SIGTERM) when aborted. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Raised when the program itself cannot be found or started. */
@@ -37,6 +39,7 @@ export async function runCommand(
         cwd: opts.cwd,
         env: opts.env ?? process.env,
         stdio: ['ignore', 'pipe', 'pipe'],
+        ...(opts.signal ? { signal: opts.signal } : {}),
       });
       let stdout = '';
       let stderr = '';
@@ -48,9 +51,11 @@ export async function runCommand(
         stderr += chunk.toString();
         log?.write(chunk);
       });
-      child.once('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'ENOENT' ? new CommandNotFoundError(command) : err),
-      );
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') reject(new CommandNotFoundError(command));
+        else if (err.name !== 'AbortError') reject(err);
+        // An abort still ends in 'close', which resolves with the signal's exit code.
+      });
       child.once('close', (code, signal) =>
         resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }),
       );

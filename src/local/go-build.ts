@@ -22,6 +22,8 @@ export interface GoBuildSettings {
   readonly goBinary: string;
   readonly toolsDir: string;
   readonly cacheDir: string;
+  /** Aborted on Ctrl-C: the running `go build` is ended and nothing is cached. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Absolute paths of the built control plane binaries, plus kwok's Stage files. */
@@ -194,6 +196,7 @@ async function buildTarget(
         cwd: join(settings.toolsDir, target.module),
         env: { ...process.env, ...goBuildEnv },
         logFile: ctx.logFile,
+        signal: settings.signal,
       },
     );
     if (result.code !== 0) {

@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { LocalError } from './errors.js';
+import { LocalError, throwIfInterrupted } from './errors.js';
 
 /** What is remembered about a started daemon so it can be found and stopped by pid later. */
 export interface DaemonRecord {
@@ -124,12 +124,15 @@ export interface WaitOptions {
   /** If this daemon exits while waiting, fail at once with its log instead of timing out. */
   readonly daemon?: DaemonRecord;
   readonly intervalMs?: number;
+  /** Aborted when the person interrupts (Ctrl-C): stop waiting at once. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Polls `check` until it returns true; fails early with the daemon's log if the daemon dies. */
 export async function waitUntil(check: () => Promise<boolean>, opts: WaitOptions): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
+    throwIfInterrupted(opts.signal);
     if (await check().catch(() => false)) return;
     if (opts.daemon && !(await isRunning(opts.daemon))) {
       throw await daemonExited(opts.daemon, opts.what);

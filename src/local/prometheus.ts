@@ -20,6 +20,7 @@ export interface PrometheusOptions {
   readonly port?: number;
   /** Called as soon as the process exists, before waiting for it, so a caller can record it. */
   readonly onStarted?: (daemon: DaemonRecord) => Promise<void>;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A running Prometheus. */
@@ -53,6 +54,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
       what: `Prometheus at ${url}`,
       timeoutMs: 60_000,
       daemon,
+      signal: opts.signal,
     });
   } catch (err) {
     await stopDaemons([daemon]);

@@ -1,5 +1,6 @@
 // `ramp local up` / `down` as a person runs them: idempotent, stops exactly what it started, and
 // fails clearly (cleaning up after itself) on a taken port, a missing Go and a broken build.
+import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { isRunning } from '../../src/local/processes.js';
 import type { ClusterState } from '../../src/local/state.js';
-import { processesMentioning, ramp } from '../support/ramp-cli.js';
+import { processesMentioning, ramp, rampBin } from '../support/ramp-cli.js';
 import { testConfig } from '../support/settings.js';
+import { waitFor } from '../support/wait.js';
 
 let base: string;
 const runDirs: string[] = [];
@@ -119,6 +121,33 @@ describe.skipIf(!inject('localControlPlane'))('ramp local up / down', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('Ctrl-C while starting stops what was started', async () => {
+    const runDir = newRunDir('interrupted');
+    const child = spawn(process.execPath, [rampBin, 'local', '--run-dir', runDir, 'up'], {
+      env: { ...process.env, RAMP_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    // Interrupt once the API server process exists, i.e. mid-way through start-up.
+    await waitFor(
+      'kube-apiserver started',
+      async () => {
+        const state = JSON.parse(
+          await readFile(join(runDir, 'state.json'), 'utf8'),
+        ) as ClusterState;
+        return state.daemons.some((d) => d.name === 'kube-apiserver');
+      },
+      { intervalMs: 20 },
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toContain('ramp: interrupted; stopping what was started');
+    expect(await processesMentioning(runDir)).toEqual([]);
+    expect((await ramp(['local', '--run-dir', runDir, 'status'])).stdout).toBe('not running\n');
   });
 
   it('says Go is missing when it must build and cannot', async () => {
