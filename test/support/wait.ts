@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 /** Polls until `check` returns true (errors count as false); fails naming what it waited for. */
 export async function waitFor(
   what: string,
-  check: () => Promise<boolean>,
+  check: () => boolean | Promise<boolean>,
   opts: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<void> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);

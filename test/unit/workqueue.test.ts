@@ -117,10 +117,11 @@ describe('runWorkers', () => {
     const done = runWorkers(
       q,
       2,
-      async (key) => {
+      (key) => {
         attempts.push(key);
-        if (key === 'flaky' && failuresLeft-- > 0) throw new Error('boom');
+        if (key === 'flaky' && failuresLeft-- > 0) return Promise.reject(new Error('boom'));
         if (key === 'flaky') q.shutDown();
+        return Promise.resolve();
       },
       (key, err) => errors.push(`${key}: ${(err as Error).message}`),
     );
@@ -137,9 +138,9 @@ describe('runWorkers', () => {
     const done = runWorkers(
       q,
       1,
-      async () => {
+      () => {
         calls++;
-        return calls === 1 ? { requeueAfterMs: 30_000 } : undefined;
+        return Promise.resolve(calls === 1 ? { requeueAfterMs: 30_000 } : undefined);
       },
       () => undefined,
     );
