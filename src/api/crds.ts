@@ -1,0 +1,77 @@
+// Every CRD ramp serves, in one list: the generator and the tests both read it.
+import { stringify } from 'yaml';
+
+import { buildCrd, type CrdDefinition } from './crd.js';
+import { RolloutSpec, RolloutStatus } from './rollout.js';
+
+/** Argo Rollouts' API group and version, spoken unchanged. */
+export const argoGroup = 'argoproj.io';
+/** Version of the Argo-compatible kinds. */
+export const argoVersion = 'v1alpha1';
+
+/** The Rollout CRD: status and scale subresources and the printer columns Argo users know. */
+export const rolloutCrd: CrdDefinition = {
+  group: argoGroup,
+  version: argoVersion,
+  kind: 'Rollout',
+  plural: 'rollouts',
+  singular: 'rollout',
+  shortNames: ['ro'],
+  scope: 'Namespaced',
+  spec: RolloutSpec,
+  status: RolloutStatus,
+  specRequired: true,
+  scale: {
+    specReplicasPath: '.spec.replicas',
+    statusReplicasPath: '.status.HPAReplicas',
+    labelSelectorPath: '.status.selector',
+  },
+  printerColumns: [
+    {
+      name: 'Desired',
+      type: 'integer',
+      jsonPath: '.spec.replicas',
+      description: 'Number of desired pods',
+    },
+    {
+      name: 'Current',
+      type: 'integer',
+      jsonPath: '.status.replicas',
+      description: 'Total number of non-terminated pods targeted by this rollout',
+    },
+    {
+      name: 'Up-to-date',
+      type: 'integer',
+      jsonPath: '.status.updatedReplicas',
+      description:
+        'Total number of non-terminated pods targeted by this rollout that have the desired template spec',
+    },
+    {
+      name: 'Available',
+      type: 'integer',
+      jsonPath: '.status.availableReplicas',
+      description:
+        'Total number of available pods (ready for at least minReadySeconds) targeted by this rollout',
+    },
+    {
+      name: 'Phase',
+      type: 'string',
+      jsonPath: '.status.phase',
+      description: 'Healthy, Progressing, Paused or Degraded',
+    },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+};
+
+/** File name (in crds/) and CRD object of every generated CRD. */
+export function generatedCrds(): { file: string; crd: Record<string, unknown> }[] {
+  return [{ file: 'argoproj.io_rollouts.yaml', crd: buildCrd(rolloutCrd) }];
+}
+
+/** The YAML text of a generated CRD file, with a header saying where it comes from. */
+export function renderCrdFile(crd: Record<string, unknown>): string {
+  return (
+    '# Generated from src/api by `npm run gen:crds`. Do not edit.\n' +
+    stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false })
+  );
+}

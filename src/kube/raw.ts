@@ -1,0 +1,94 @@
+// Raw JSON requests to the API server with the kubeconfig's credentials. The typed client
+// re-serialises built-in kinds through its models, which silently drops wire-only keys such as
+// `x-kubernetes-int-or-string` in a CRD schema; server-side apply and dry runs need the object
+// sent exactly as written.
+import { request, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
+
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/** A failed request: the HTTP status and the API server's Status message. */
+export class KubeRequestError extends Error {
+  override readonly name = 'KubeRequestError';
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Options of one raw request. */
+export interface RawRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path and query, e.g. /apis/apps/v1/namespaces/x/deployments/y?fieldManager=ramp. */
+  readonly path: string;
+  readonly body?: unknown;
+  /** Content type of the body (patch flavours); JSON by default. */
+  readonly contentType?: string;
+}
+
+/** Sends one request and parses the JSON answer; non-2xx becomes a KubeRequestError. */
+export async function rawRequest<T = unknown>(kc: KubeConfig, req: RawRequest): Promise<T> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(cluster.server + req.path);
+  const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+  const options: RequestOptions = {
+    method: req.method,
+    headers: {
+      Accept: 'application/json',
+      ...(payload
+        ? {
+            'Content-Type': req.contentType ?? 'application/json',
+            'Content-Length': Buffer.byteLength(payload),
+          }
+        : {}),
+    },
+  };
+  await kc.applyToHTTPSOptions(options);
+  const { status, text } = await send(url, options, payload);
+  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  if (status < 200 || status >= 300) {
+    const message = (parsed as { message?: string } | undefined)?.message ?? `HTTP ${status}`;
+    throw new KubeRequestError(status, message, parsed);
+  }
+  return parsed as T;
+}
+
+function send(
+  url: URL,
+  options: RequestOptions,
+  payload: string | undefined,
+): Promise<{ status: number; text: string }> {
+  const transport = url.protocol === 'http:' ? httpRequest : request;
+  return new Promise((resolve, reject) => {
+    const r = transport(url, options, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    r.on('error', reject);
+    r.end(payload);
+  });
+}
+
+/** Kinds ramp addresses by path, with the facts needed to build that path. */
+export interface ResourceRef {
+  readonly apiVersion: string;
+  /** Lower-case plural resource name, e.g. "deployments". */
+  readonly plural: string;
+  readonly namespace?: string | undefined;
+  readonly name?: string | undefined;
+}
+
+/** The URL path of a resource or collection. */
+export function resourcePath(ref: ResourceRef): string {
+  const base = ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`;
+  const ns = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
+  const name = ref.name ? `/${encodeURIComponent(ref.name)}` : '';
+  return `${base}${ns}/${ref.plural}${name}`;
+}
