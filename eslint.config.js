@@ -34,6 +34,8 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'bench/**/*.ts', '*.config.ts'],
     rules: {
       'max-lines-per-function': 'off',
+      // Table tests (it.each) take one parameter per column.
+      'max-params': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },

@@ -1,0 +1,242 @@
+// The canary's step machine. It decides only how the rollout moves through its steps: advance,
+// pause, resume, abort, retry, complete. It never does I/O and never keeps time itself: the
+// snapshot is rebuilt from the Rollout's status on every pass (see restoreCanary), each pass sends
+// one OBSERVE event with what was seen, and a pause's end becomes a requeue time.
+import { assign, setup, transition, type SnapshotFrom } from 'xstate';
+
+import { PauseReason } from '../api/conditions.js';
+import type { CanaryStep } from '../api/rollout.js';
+import { durationSeconds } from '../decide/durations.js';
+
+/** What the machine remembers between passes; all of it is stored in Rollout status. */
+export interface CanaryContext {
+  readonly steps: readonly CanaryStep[];
+  /** status.currentStepIndex. */
+  readonly stepIndex: number;
+  /** startTime of the CanaryPauseStep pause condition, in ms, when one is in place. */
+  readonly pauseStartedAt: number | undefined;
+}
+
+/** What one reconcile pass saw. */
+export interface CanaryObservation {
+  readonly now: number;
+  /** The current step's replicas and traffic weight are in place (canary pods available, weight verified). */
+  readonly stepReady: boolean;
+  /** status.abort, as the plugin or a failed analysis set it. */
+  readonly abort: boolean;
+  /** spec.paused. */
+  readonly paused: boolean;
+  /** status.promoteFull. */
+  readonly promoteFull: boolean;
+  /** A CanaryPauseStep pause condition is present in status (promote removes it). */
+  readonly pauseConditionPresent: boolean;
+}
+
+/** The one event: a reconcile pass's observation. */
+export type CanaryEvent = { type: 'OBSERVE'; obs: CanaryObservation };
+
+/** Events the machine asks the controller to emit, with Argo's reasons. */
+export type CanaryEmit =
+  | { type: 'stepCompleted'; params: { step: number; of: number } }
+  | { type: 'paused'; params: Record<string, never> }
+  | { type: 'resumed'; params: Record<string, never> }
+  | { type: 'aborted'; params: Record<string, never> }
+  | { type: 'retried'; params: Record<string, never> }
+  | { type: 'completed'; params: Record<string, never> };
+
+const obsOf = (event: CanaryEvent): CanaryObservation => event.obs;
+const currentStep = (ctx: CanaryContext): CanaryStep | undefined => ctx.steps[ctx.stepIndex];
+
+/** Milliseconds of the current pause step, undefined for "until promoted". */
+export function pauseMs(ctx: CanaryContext): number | undefined {
+  const seconds = durationSeconds(currentStep(ctx)?.pause?.duration);
+  return seconds === undefined ? undefined : seconds * 1000;
+}
+
+/** The canary machine: states and guards, with named actions whose params the controller reads. */
+export const canaryMachine = setup({
+  types: {
+    context: {} as CanaryContext,
+    events: {} as CanaryEvent,
+    input: {} as CanaryContext,
+  },
+  guards: {
+    aborting: ({ event }) => obsOf(event).abort,
+    notAborting: ({ event }) => !obsOf(event).abort,
+    userPaused: ({ event }) => obsOf(event).paused,
+    promoteFull: ({ event }) => obsOf(event).promoteFull,
+    allStepsDone: ({ context }) => context.stepIndex >= context.steps.length,
+    atPauseStep: ({ context }) => currentStep(context)?.pause !== undefined,
+    stepReady: ({ event }) => obsOf(event).stepReady,
+    pauseLifted: ({ event }) => !obsOf(event).pauseConditionPresent,
+    pauseElapsed: ({ context, event }) => {
+      const ms = pauseMs(context);
+      return (
+        ms !== undefined &&
+        context.pauseStartedAt !== undefined &&
+        obsOf(event).now >= context.pauseStartedAt + ms
+      );
+    },
+  },
+  actions: {
+    advance: assign(({ context }) => ({
+      stepIndex: context.stepIndex + 1,
+      pauseStartedAt: undefined,
+    })),
+    jumpToEnd: assign(({ context }) => ({
+      stepIndex: context.steps.length,
+      pauseStartedAt: undefined,
+    })),
+    restart: assign(() => ({ stepIndex: 0, pauseStartedAt: undefined })),
+    startPause: assign(({ event }) => ({ pauseStartedAt: obsOf(event).now })),
+    stepCompleted: (_, params: { step: number; of: number }) => void params,
+    paused: () => undefined,
+    resumed: () => undefined,
+    aborted: () => undefined,
+    retried: () => undefined,
+    completed: () => undefined,
+  },
+}).createMachine({
+  id: 'canary',
+  context: ({ input }) => input,
+  initial: 'stepping',
+  states: {
+    stepping: {
+      on: {
+        OBSERVE: [
+          { guard: 'aborting', target: 'aborted', actions: 'aborted' },
+          { guard: 'userPaused', target: 'stepping' },
+          { guard: 'promoteFull', target: 'completing', actions: 'jumpToEnd' },
+          { guard: 'allStepsDone', target: 'completing' },
+          { guard: 'atPauseStep', target: 'pausedAtStep', actions: ['startPause', 'paused'] },
+          {
+            guard: 'stepReady',
+            target: 'stepping',
+            actions: [
+              {
+                type: 'stepCompleted',
+                params: ({ context }) => ({
+                  step: context.stepIndex + 1,
+                  of: context.steps.length,
+                }),
+              },
+              'advance',
+            ],
+          },
+        ],
+      },
+    },
+    pausedAtStep: {
+      on: {
+        OBSERVE: [
+          { guard: 'aborting', target: 'aborted', actions: 'aborted' },
+          { guard: 'promoteFull', target: 'completing', actions: ['resumed', 'jumpToEnd'] },
+          {
+            guard: 'pauseLifted',
+            target: 'stepping',
+            actions: [
+              'resumed',
+              {
+                type: 'stepCompleted',
+                params: ({ context }) => ({
+                  step: context.stepIndex + 1,
+                  of: context.steps.length,
+                }),
+              },
+              'advance',
+            ],
+          },
+          {
+            guard: 'pauseElapsed',
+            target: 'stepping',
+            actions: [
+              'resumed',
+              {
+                type: 'stepCompleted',
+                params: ({ context }) => ({
+                  step: context.stepIndex + 1,
+                  of: context.steps.length,
+                }),
+              },
+              'advance',
+            ],
+          },
+        ],
+      },
+    },
+    completing: {
+      on: {
+        OBSERVE: [
+          { guard: 'aborting', target: 'aborted', actions: 'aborted' },
+          { guard: 'stepReady', target: 'completed', actions: 'completed' },
+        ],
+      },
+    },
+    completed: { type: 'final' },
+    aborted: {
+      on: {
+        OBSERVE: [{ guard: 'notAborting', target: 'stepping', actions: ['retried', 'restart'] }],
+      },
+    },
+  },
+});
+
+/** The machine's state names. */
+export type CanaryState = 'stepping' | 'pausedAtStep' | 'completing' | 'completed' | 'aborted';
+
+/** The facts of status the machine is restored from. */
+export interface CanaryStatusFacts {
+  readonly steps: readonly CanaryStep[];
+  readonly currentStepIndex: number;
+  readonly pauseConditions: readonly { reason: string; startTime: string }[];
+  /** status.abortedAt present: an abort was already carried out. */
+  readonly abortHandled: boolean;
+}
+
+/** Rebuilds the machine snapshot from Rollout status: status is the durable truth. */
+export function restoreCanary(facts: CanaryStatusFacts): SnapshotFrom<typeof canaryMachine> {
+  const pause = facts.pauseConditions.find((p) => p.reason === PauseReason.CanaryPauseStep);
+  const context: CanaryContext = {
+    steps: facts.steps,
+    stepIndex: Math.max(0, Math.min(facts.currentStepIndex, facts.steps.length)),
+    pauseStartedAt: pause ? Date.parse(pause.startTime) : undefined,
+  };
+  return canaryMachine.resolveState({ value: restoredState(facts, context), context });
+}
+
+function restoredState(facts: CanaryStatusFacts, context: CanaryContext): CanaryState {
+  if (facts.abortHandled) return 'aborted';
+  if (context.stepIndex >= context.steps.length) return 'completing';
+  if (context.pauseStartedAt !== undefined && currentStep(context)?.pause !== undefined)
+    return 'pausedAtStep';
+  return 'stepping';
+}
+
+/** The outcome of one pass: the next state, its context, and the events to emit. */
+export interface CanaryDecision {
+  readonly state: CanaryState;
+  readonly context: CanaryContext;
+  readonly emits: readonly CanaryEmit[];
+}
+
+/** One pure step of the machine from restored status and a pass's observation. */
+export function decideCanary(facts: CanaryStatusFacts, obs: CanaryObservation): CanaryDecision {
+  const [next, actions] = transition(canaryMachine, restoreCanary(facts), { type: 'OBSERVE', obs });
+  const emitted = new Set([
+    'stepCompleted',
+    'paused',
+    'resumed',
+    'aborted',
+    'retried',
+    'completed',
+  ]);
+  return {
+    state: next.value,
+    context: next.context,
+    emits: actions
+      .filter((a) => emitted.has(a.type))
+      .map(
+        (a) => ({ type: a.type, params: (a.params ?? {}) as Record<string, never> }) as CanaryEmit,
+      ),
+  };
+}
