@@ -191,6 +191,11 @@ export interface CanaryStatusFacts {
   readonly pauseConditions: readonly { reason: string; startTime: string }[];
   /** status.abortedAt present: an abort was already carried out. */
   readonly abortHandled: boolean;
+  /**
+   * status.controllerPause: the controller paused at a step. With no pause condition left, someone
+   * promoted (the plugin removes the condition but not this flag), so the pause step is done.
+   */
+  readonly controllerPause: boolean;
 }
 
 /** Rebuilds the machine snapshot from Rollout status: status is the durable truth. */
@@ -207,7 +212,8 @@ export function restoreCanary(facts: CanaryStatusFacts): SnapshotFrom<typeof can
 function restoredState(facts: CanaryStatusFacts, context: CanaryContext): CanaryState {
   if (facts.abortHandled) return 'aborted';
   if (context.stepIndex >= context.steps.length) return 'completing';
-  if (context.pauseStartedAt !== undefined && currentStep(context)?.pause !== undefined)
+  const atPause = currentStep(context)?.pause !== undefined;
+  if (atPause && (context.pauseStartedAt !== undefined || facts.controllerPause))
     return 'pausedAtStep';
   return 'stepping';
 }

@@ -20,6 +20,7 @@ const facts = (over: Partial<CanaryStatusFacts> = {}): CanaryStatusFacts => ({
   currentStepIndex: 0,
   pauseConditions: [],
   abortHandled: false,
+  controllerPause: false,
   ...over,
 });
 const obs = (over: Partial<CanaryObservation> = {}): CanaryObservation => ({
@@ -65,6 +66,14 @@ describe('canary machine', () => {
     [
       'moves on when promote clears the pause',
       facts({ currentStepIndex: 1, pauseConditions: pausedAt(t0) }),
+      obs(),
+      'stepping',
+      2,
+      ['resumed', 'stepCompleted'],
+    ],
+    [
+      'moves on when a controller pause lost its condition to promote',
+      facts({ currentStepIndex: 1, controllerPause: true }),
       obs(),
       'stepping',
       2,

@@ -1,0 +1,262 @@
+// The canary planner driven through whole rollouts in memory: each pass's actions are applied to
+// simulated ReplicaSets whose pods become available at once (a pure simulation of the cluster).
+import { describe, expect, it } from 'vitest';
+
+import type { Rollout } from '../../src/api/rollout.js';
+import {
+  planCanary,
+  type ReplicaSetFacts,
+  type RolloutAction,
+  type RolloutPlan,
+} from '../../src/decide/rollout-plan.js';
+import { statusMergePatch } from '../../src/decide/status-patch.js';
+
+const template = (image: string) => ({
+  metadata: { labels: { app: 'web' } },
+  spec: { containers: [{ name: 'web', image }] },
+});
+
+function rollout(image: string, steps: unknown[], extra: Record<string, unknown> = {}): Rollout {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'web', namespace: 'ns', generation: 1 },
+    spec: {
+      replicas: 5,
+      selector: { matchLabels: { app: 'web' } },
+      template: template(image),
+      strategy: { canary: { steps: steps as never, ...extra } },
+    },
+  };
+}
+
+class World {
+  rss: ReplicaSetFacts[] = [];
+  weight = 0;
+  now = Date.parse('2026-11-29T12:00:00Z');
+  events: string[] = [];
+  constructor(
+    public ro: Rollout,
+    readonly routed = false,
+  ) {}
+
+  pass(): RolloutPlan {
+    const plan = planCanary({
+      rollout: this.ro,
+      replicaSets: this.rss,
+      now: this.now,
+      routed: this.routed,
+      actualWeight: this.routed ? this.weight : undefined,
+    });
+    for (const action of plan.actions) this.apply(action);
+    const status = { ...(this.ro.status ?? {}) } as Record<string, unknown>;
+    const patch = statusMergePatch(status, plan.status) ?? {};
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete status[k];
+      else status[k] = v;
+    }
+    this.ro = { ...this.ro, status: status };
+    return plan;
+  }
+
+  /** Passes until nothing changes any more (or a limit). */
+  settle(limit = 30): void {
+    for (let i = 0; i < limit; i++) {
+      const before = JSON.stringify([this.rss, this.ro.status, this.weight]);
+      this.pass();
+      if (JSON.stringify([this.rss, this.ro.status, this.weight]) === before) return;
+    }
+  }
+
+  apply(a: RolloutAction): void {
+    if (a.kind === 'createReplicaSet') {
+      this.rss.push({
+        name: a.name,
+        podHash: a.podHash,
+        revision: a.revision,
+        template: a.template,
+        specReplicas: a.replicas,
+        replicas: a.replicas,
+        readyReplicas: a.replicas,
+        availableReplicas: a.replicas,
+        observed: true,
+      });
+    } else if (a.kind === 'scaleReplicaSet') {
+      const rs = this.rss.find((r) => r.name === a.name)!;
+      const deadline =
+        a.scaleDownDeadline === null
+          ? undefined
+          : a.scaleDownDeadline
+            ? Date.parse(a.scaleDownDeadline)
+            : rs.scaleDownDeadline;
+      Object.assign(rs, {
+        specReplicas: a.replicas,
+        replicas: a.replicas,
+        readyReplicas: a.replicas,
+        availableReplicas: a.replicas,
+        scaleDownDeadline: deadline,
+      });
+    } else if (a.kind === 'setWeight') {
+      this.weight = a.weight;
+    } else if (a.kind === 'event') {
+      this.events.push(a.reason);
+    }
+  }
+
+  sizes(): number[] {
+    return this.rss.map((rs) => rs.specReplicas);
+  }
+
+  update(image: string): void {
+    this.ro = {
+      ...this.ro,
+      metadata: { ...this.ro.metadata, generation: 2 },
+      spec: { ...this.ro.spec, template: template(image) },
+    };
+  }
+}
+
+const steps = [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: { duration: 5 } }];
+
+describe('planCanary', () => {
+  it('deploys the first revision at full size and is Healthy', () => {
+    const w = new World(rollout('web:1', steps));
+    w.settle();
+    expect(w.sizes()).toEqual([5]);
+    expect(w.ro.status).toMatchObject({
+      phase: 'Healthy',
+      currentStepIndex: 4,
+      stableRS: w.rss[0]!.podHash,
+      currentPodHash: w.rss[0]!.podHash,
+    });
+  });
+
+  it('walks v1 → v2 through weights, pauses, promote and completion (replica ratio)', () => {
+    const w = new World(rollout('web:1', steps));
+    w.settle();
+    w.update('web:2');
+    w.settle();
+    expect(w.sizes()).toEqual([4, 1]);
+    expect(w.ro.status).toMatchObject({
+      phase: 'Paused',
+      currentStepIndex: 1,
+      message: 'CanaryPauseStep',
+    });
+    expect(w.ro.status?.pauseConditions?.[0]?.reason).toBe('CanaryPauseStep');
+
+    // promote, as the kubectl plugin does it: clear the pause conditions
+    w.ro = { ...w.ro, status: { ...w.ro.status, pauseConditions: [] } };
+    w.settle();
+    expect(w.sizes()).toEqual([2, 3]);
+    expect(w.ro.status).toMatchObject({ phase: 'Paused', currentStepIndex: 3 });
+
+    w.now += 5_000;
+    w.settle();
+    expect(w.sizes()).toEqual([0, 5]);
+    expect(w.ro.status).toMatchObject({
+      phase: 'Healthy',
+      currentStepIndex: 4,
+      stableRS: w.rss[1]!.podHash,
+    });
+    expect(w.events).toEqual(
+      expect.arrayContaining([
+        'RolloutStepCompleted',
+        'RolloutPaused',
+        'RolloutResumed',
+        'RolloutCompleted',
+      ]),
+    );
+  });
+
+  it('asks to be woken when a timed pause ends', () => {
+    const w = new World(rollout('web:1', [{ pause: { duration: '90s' } }]));
+    w.settle();
+    w.update('web:2');
+    const plan = w.pass();
+    expect(plan.requeueAfterMs).toBe(90_000);
+  });
+
+  it('aborts at once to the stable side and restarts the steps on retry', () => {
+    const w = new World(rollout('web:1', steps));
+    w.settle();
+    w.update('web:2');
+    w.settle();
+    w.ro = { ...w.ro, status: { ...w.ro.status, abort: true } };
+    w.settle();
+    expect(w.sizes()).toEqual([5, 0]);
+    expect(w.ro.status).toMatchObject({ phase: 'Degraded', abort: true });
+    expect(w.ro.status?.message).toContain('RolloutAborted');
+    expect(w.ro.status?.abortedAt).toBeDefined();
+
+    w.ro = { ...w.ro, status: { ...w.ro.status, abort: false } };
+    w.settle();
+    expect(w.events).toContain('RolloutRetry');
+    expect(w.ro.status).toMatchObject({ phase: 'Paused', currentStepIndex: 1 });
+    expect(w.ro.status?.abortedAt).toBeUndefined();
+    expect(w.sizes()).toEqual([4, 1]);
+  });
+
+  it('with a router: weight moves on the router, the stable side keeps full size, old RS waits out the delay', () => {
+    const routing = {
+      canaryService: 'web-canary',
+      stableService: 'web-stable',
+      trafficRouting: { nginx: { stableIngress: 'web' } },
+    };
+    const w = new World(rollout('web:1', steps, routing), true);
+    w.settle();
+    w.update('web:2');
+    w.settle();
+    expect(w.weight).toBe(20);
+    expect(w.sizes()).toEqual([5, 1]);
+    expect(w.ro.status?.canary?.weights).toMatchObject({
+      canary: { weight: 20, serviceName: 'web-canary' },
+      stable: { weight: 80 },
+      verified: true,
+    });
+    w.ro = { ...w.ro, status: { ...w.ro.status, promoteFull: true } };
+    w.settle();
+    expect(w.weight).toBe(0);
+    expect(w.sizes()).toEqual([5, 5]);
+    expect(w.ro.status?.promoteFull).toBe(false);
+    expect(w.ro.status?.phase).toBe('Progressing');
+    w.now += 30_000;
+    w.settle();
+    expect(w.sizes()).toEqual([0, 5]);
+    expect(w.ro.status?.phase).toBe('Healthy');
+  });
+
+  it('holds still while spec.paused is set', () => {
+    const w = new World(rollout('web:1', [{ setWeight: 20 }, { setWeight: 40 }]));
+    w.settle();
+    w.ro = { ...w.ro, spec: { ...w.ro.spec, paused: true } };
+    w.update('web:2');
+    w.ro = { ...w.ro, spec: { ...w.ro.spec, paused: true } };
+    w.settle();
+    expect(w.ro.status).toMatchObject({ phase: 'Paused', currentStepIndex: 0 });
+  });
+
+  it('reports an invalid spec as InvalidSpec + Degraded and changes nothing', () => {
+    const w = new World(rollout('web:1', [{ setWeight: 20, pause: {} }]));
+    const plan = w.pass();
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ kind: 'event', type: 'Warning', reason: 'InvalidSpec' }),
+    ]);
+    expect(w.ro.status?.phase).toBe('Degraded');
+    expect(w.ro.status?.conditions?.find((c) => c.type === 'InvalidSpec')?.message).toContain(
+      'steps[0]',
+    );
+    expect(w.pass().actions).toEqual([]);
+  });
+});
+
+describe('statusMergePatch', () => {
+  it.each([
+    [{ a: 1 }, { a: 1 }, undefined],
+    [{ a: 1 }, { a: 2 }, { a: 2 }],
+    [{ a: 1, abortedAt: 'x' }, { a: 1 }, { abortedAt: null }],
+    [{ abort: true }, {}, undefined],
+    [{ blueGreen: {} }, {}, undefined],
+  ])('%j → %j is %j', (prev, next, patch) => {
+    expect(statusMergePatch(prev, next)).toEqual(patch);
+  });
+});
