@@ -2,6 +2,8 @@
 // The `ramp` command: the controller (later issues) and the local control plane tooling.
 import { Command, InvalidArgumentError } from 'commander';
 
+import { RolloutController } from '../controllers/rollout/controller.js';
+import { connect } from '../kube/client.js';
 import { down, envExports, status, up } from '../local/cluster.js';
 import { LocalError } from '../local/errors.js';
 import { version } from '../version.js';
@@ -14,11 +16,54 @@ function port(value: string): number {
   return n;
 }
 
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number above 0');
+  return n;
+}
+
 /** Builds the `ramp` command tree. */
 export function rampProgram(): Command {
   const program = new Command('ramp')
     .description('progressive delivery and GitOps controller')
     .version(version);
+  // Parsed on first use (so --help works with a bad environment), then shared by every command.
+  let context: CliContext | undefined;
+  const ctx = (): CliContext => (context ??= cliContext('ramp'));
+  addControllerCommand(program, ctx);
+  addLocalCommands(program, ctx);
+  return program;
+}
+
+function addControllerCommand(program: Command, ctx: () => CliContext): void {
+  program
+    .command('controller')
+    .description('run the Rollout controller against the cluster of the kubeconfig')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option('--instance-id <id>', 'handle only Rollouts labelled with this controller instance id')
+    .option('--workers <n>', 'Rollouts reconciled in parallel', positiveInt, 4)
+    .action(
+      async (opts: {
+        kubeconfig?: string;
+        namespace?: string;
+        instanceId?: string;
+        workers: number;
+      }) => {
+        const { log } = ctx();
+        const controller = new RolloutController(connect(opts.kubeconfig).config, log, opts);
+        await controller.start();
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve).once('SIGTERM', resolve);
+        });
+        log.info('stopping');
+        await controller.stop();
+      },
+    );
+}
+
+function addLocalCommands(program: Command, ctx: () => CliContext): void {
   const local = program
     .command('local')
     .description('a real Kubernetes control plane on loopback, without Docker')
@@ -26,9 +71,6 @@ export function rampProgram(): Command {
       '--run-dir <dir>',
       'run directory (default: RAMP_LOCAL_DIR or ~/.local/state/ramp/local)',
     );
-  // Parsed on first use (so --help works with a bad environment), then shared by every command.
-  let context: CliContext | undefined;
-  const ctx = (): CliContext => (context ??= cliContext('ramp'));
   const runDir = (): string => local.opts<{ runDir?: string }>().runDir ?? ctx().config.localDir;
 
   local
@@ -99,8 +141,6 @@ export function rampProgram(): Command {
         throw new LocalError(`no local control plane in ${runDir()}: run 'ramp local up' first`);
       process.stdout.write(envExports(report.state));
     });
-
-  return program;
 }
 
 runCli('ramp', async () => {

@@ -48,3 +48,35 @@ export function podTemplateHash(template: Record<string, unknown>, collisionCoun
   }
   return out;
 }
+
+/**
+ * True when every field the Rollout's template sets has the same value in the ReplicaSet's
+ * template (which also carries the API server's defaults). Used only to adopt a ReplicaSet that
+ * another controller hashed differently; a ReplicaSet ramp made is found by its hash label.
+ */
+export function templateCovers(rsTemplate: unknown, rolloutTemplate: unknown): boolean {
+  return covers(withoutHash(rsTemplate), withoutHash(rolloutTemplate));
+}
+
+function withoutHash(template: unknown): unknown {
+  return template && typeof template === 'object'
+    ? withoutHashLabel(template as Record<string, unknown>)
+    : template;
+}
+
+function covers(actual: unknown, wanted: unknown): boolean {
+  if (Array.isArray(wanted)) {
+    return (
+      Array.isArray(actual) &&
+      actual.length === wanted.length &&
+      wanted.every((w, i) => covers(actual[i], w))
+    );
+  }
+  if (wanted && typeof wanted === 'object') {
+    if (!actual || typeof actual !== 'object') return false;
+    return Object.entries(wanted as Record<string, unknown>).every(([k, v]) =>
+      covers((actual as Record<string, unknown>)[k], v),
+    );
+  }
+  return actual === wanted;
+}

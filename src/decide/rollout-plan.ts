@@ -12,7 +12,7 @@ import {
   type CanaryState,
   type CanaryStatusFacts,
 } from '../machines/canary.js';
-import { podTemplateHash, sameTemplate } from './hash.js';
+import { podTemplateHash, templateCovers } from './hash.js';
 import { nextReplicas, surgeCount, targetReplicas, unavailableCount } from './replicas.js';
 import { statusFor, type StatusInput } from './rollout-status.js';
 import { canaryScaleAt, weightAt } from './steps.js';
@@ -87,9 +87,11 @@ export function planCanary(facts: RolloutFacts): RolloutPlan {
 function planContext(facts: RolloutFacts): PlanContext {
   const { rollout } = facts;
   const template = rollout.spec.template ?? {};
-  const existing = facts.replicaSets.find((rs) => sameTemplate(rs.template, template));
-  const podHash =
-    existing?.podHash ?? podTemplateHash(template, rollout.status?.collisionCount ?? 0);
+  const hash = podTemplateHash(template, rollout.status?.collisionCount ?? 0);
+  const existing =
+    facts.replicaSets.find((rs) => rs.podHash === hash) ??
+    facts.replicaSets.find((rs) => templateCovers(rs.template, template));
+  const podHash = existing?.podHash ?? hash;
   const stableHash = rollout.status?.stableRS ?? podHash;
   return { facts, podHash, stableHash, existing, replicas: rollout.spec.replicas ?? 1 };
 }

@@ -7,6 +7,9 @@ import { request as httpRequest } from 'node:http';
 
 import type { KubeConfig } from '@kubernetes/client-node';
 
+/** How long one request may take before it is abandoned. */
+const requestTimeoutMs = 30_000;
+
 /** A failed request: the HTTP status and the API server's Status message. */
 export class KubeRequestError extends Error {
   override readonly name = 'KubeRequestError';
@@ -72,6 +75,12 @@ function send(
       res.on('error', reject);
     });
     r.on('error', reject);
+    // A request that hangs would hold its Rollout's key forever; fail it instead.
+    r.setTimeout(requestTimeoutMs, () =>
+      r.destroy(
+        new Error(`${options.method} ${url.pathname}: no answer after ${requestTimeoutMs / 1000}s`),
+      ),
+    );
     r.end(payload);
   });
 }

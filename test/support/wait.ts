@@ -16,7 +16,10 @@ export async function waitFor(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      const why =
+        lastError === undefined
+          ? ''
+          : ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})`;
       throw new Error(`timed out waiting for ${what}${why}`);
     }
     await delay(opts.intervalMs ?? 250);

@@ -8,7 +8,12 @@ import {
   unavailableCount,
 } from '../../src/decide/replicas.js';
 import { canaryScaleAt, weightAt } from '../../src/decide/steps.js';
-import { canonicalJson, podTemplateHash, sameTemplate } from '../../src/decide/hash.js';
+import {
+  canonicalJson,
+  podTemplateHash,
+  sameTemplate,
+  templateCovers,
+} from '../../src/decide/hash.js';
 
 describe('surge and unavailable counts', () => {
   it.each([
@@ -215,5 +220,37 @@ describe('pod template hash', () => {
 
   it('serialises canonically', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: undefined }] })).toBe('{"a":[{"d":2}],"b":1}');
+  });
+});
+
+describe('templateCovers (adopting a ReplicaSet hashed by another controller)', () => {
+  const rollout = {
+    metadata: { labels: { app: 'web' } },
+    spec: { containers: [{ name: 'web', image: 'web:1' }] },
+  };
+  const defaulted = {
+    metadata: { labels: { app: 'web', 'rollouts-pod-template-hash': '6d4f8c' } },
+    spec: {
+      containers: [{ name: 'web', image: 'web:1', terminationMessagePath: '/dev/termination-log' }],
+      dnsPolicy: 'ClusterFirst',
+    },
+  };
+  it.each([
+    ['the server-defaulted copy of the same template', defaulted, true],
+    [
+      'another image',
+      { ...defaulted, spec: { containers: [{ name: 'web', image: 'web:2' }] } },
+      false,
+    ],
+    [
+      'an extra container',
+      {
+        ...defaulted,
+        spec: { containers: [...defaulted.spec.containers, { name: 'side', image: 's' }] },
+      },
+      false,
+    ],
+  ])('%s: %s', (_what, rsTemplate, expected) => {
+    expect(templateCovers(rsTemplate, rollout)).toBe(expected);
   });
 });

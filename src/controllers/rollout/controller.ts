@@ -1,0 +1,207 @@
+// The Rollout controller: informers feed a keyed work queue; each pass is
+// observe → decide (planCanary) → act → record → requeue.
+import type {
+  KubeConfig,
+  KubernetesObject,
+  V1Ingress,
+  V1ReplicaSet,
+  V1Service,
+} from '@kubernetes/client-node';
+
+import { InvalidSpecMessage, Reason } from '../../api/conditions.js';
+import type { Rollout } from '../../api/rollout.js';
+import { statusFor } from '../../decide/rollout-status.js';
+import { planCanary, type RolloutPlan } from '../../decide/rollout-plan.js';
+import { keyOf } from '../../kube/informer.js';
+import { rolloutInformers, type RolloutInformers } from '../../kube/informers.js';
+import { isConflictError, recordEvent } from '../../kube/rollout-io.js';
+import { runWorkers, WorkQueue, type ReconcileResult } from '../../kube/workqueue.js';
+import type { Logger } from '../../observability/logger.js';
+import { NginxRouter } from '../../traffic/nginx.js';
+import { RoutingError, type TrafficRouter } from '../../traffic/router.js';
+import { act } from './act.js';
+import { observeRollout } from './observe.js';
+import { recordStatus } from './record.js';
+
+/** Argo's label that assigns a Rollout to one controller instance. */
+export const instanceIdLabel = 'argo-rollouts.argoproj.io/controller-instance-id';
+
+/** How the controller runs. */
+export interface RolloutControllerOptions {
+  /** Watch only this namespace (Argo's --namespaced); all namespaces when absent. */
+  readonly namespace?: string | undefined;
+  /** Handle only Rollouts labelled with this instance id; when absent, only unlabelled ones. */
+  readonly instanceId?: string | undefined;
+  readonly workers: number;
+}
+
+type RolloutObject = Rollout & KubernetesObject;
+
+/** Longest wait for the cache to show our own status write before acting anyway. */
+const staleCacheLimitMs = 10_000;
+
+/** Reconciles Rollouts until stopped. */
+export class RolloutController {
+  private readonly informers: RolloutInformers;
+  private readonly queue = new WorkQueue();
+  private readonly nginx: NginxRouter;
+  /** resourceVersion each Rollout had when its status was last written: a cache still at it is stale. */
+  private readonly staleVersions = new Map<string, { version: string; at: number }>();
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly log: Logger,
+    private readonly opts: RolloutControllerOptions,
+  ) {
+    this.informers = rolloutInformers(kc, log, opts.namespace);
+    this.nginx = new NginxRouter(kc, this.informers.ingresses);
+  }
+
+  /** Starts the informers, waits for their caches, then starts the workers. */
+  async start(): Promise<void> {
+    const { rollouts, replicaSets, services, ingresses } = this.informers;
+    const enqueue = (obj: RolloutObject): void => {
+      if (this.handles(obj)) this.queue.add(keyOf(obj));
+    };
+    rollouts.on('add', enqueue);
+    rollouts.on('update', enqueue);
+    rollouts.on('delete', (obj) => this.staleVersions.delete(keyOf(obj)));
+    const byOwner = (rs: V1ReplicaSet): void => {
+      const owner = rs.metadata?.ownerReferences?.find((o) => o.controller && o.kind === 'Rollout');
+      this.log.debug(
+        { rs: rs.metadata?.name, rv: rs.metadata?.resourceVersion, owner: owner?.name },
+        'replicaset event',
+      );
+      if (owner) this.queue.add(`${rs.metadata?.namespace}/${owner.name}`);
+    };
+    for (const event of ['add', 'update', 'delete'] as const) replicaSets.on(event, byOwner);
+    const byNamespace = (obj: V1Service | V1Ingress): void => {
+      for (const ro of rollouts.list(obj.metadata?.namespace)) enqueue(ro);
+    };
+    for (const event of ['add', 'update', 'delete'] as const) {
+      services.on(event, byNamespace);
+      ingresses.on(event, byNamespace);
+    }
+    await Promise.all([rollouts.start(), replicaSets.start(), services.start(), ingresses.start()]);
+    this.log.info(
+      { namespace: this.opts.namespace ?? '(all)', workers: this.opts.workers },
+      'rollout controller started',
+    );
+    this.running = runWorkers(
+      this.queue,
+      this.opts.workers,
+      (key) => this.reconcile(key),
+      (key, err) =>
+        this.log.warn(
+          { rollout: key, err: err instanceof Error ? err.message : String(err) },
+          'reconcile failed; retrying with backoff',
+        ),
+    );
+  }
+
+  /** Stops workers and informers. */
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await this.running;
+    await Promise.all(
+      Object.values(this.informers).map((i: { stop(): Promise<void> }) => i.stop()),
+    );
+  }
+
+  /** True when this instance is responsible for the Rollout (Argo's instance-id partitioning). */
+  handles(rollout: RolloutObject): boolean {
+    const label = rollout.metadata?.labels?.[instanceIdLabel];
+    return this.opts.instanceId ? label === this.opts.instanceId : label === undefined;
+  }
+
+  private routerFor(rollout: Rollout): TrafficRouter | undefined {
+    return rollout.spec.strategy?.canary?.trafficRouting?.nginx ? this.nginx : undefined;
+  }
+
+  /** One pass for one Rollout key. */
+  private async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const rollout = this.informers.rollouts.get(namespace, name);
+    this.log.debug({ rollout: key, rv: rollout?.metadata.resourceVersion }, 'reconcile start');
+    if (!rollout || !this.handles(rollout) || rollout.metadata.deletionTimestamp) return;
+    // Our last status write is not in the cache yet: acting now could undo it.
+    if (this.cacheBehind(key, rollout)) {
+      this.log.debug(
+        { rollout: key },
+        'cache older than our last status write; looking again shortly',
+      );
+      return { requeueAfterMs: 100 };
+    }
+    const plan = this.plan(rollout);
+    this.log.debug({ rollout: key, actions: plan.actions.length }, 'planned');
+    try {
+      await act(this.kc, rollout, plan.actions, this.routerFor(rollout));
+    } catch (err) {
+      if (!(err instanceof RoutingError)) throw err;
+      await this.reportRoutingError(rollout, err);
+      return { requeueAfterMs: 30_000 };
+    }
+    this.log.debug({ rollout: key }, 'acted');
+    await this.record(key, rollout, plan);
+    this.log.debug(
+      {
+        rollout: key,
+        actions: plan.actions.map((a) => a.kind),
+        phase: plan.status.phase,
+        requeueAfterMs: plan.requeueAfterMs,
+      },
+      'reconciled',
+    );
+    return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  /**
+   * True while the cache still holds the version our last status write replaced. Bounded in time:
+   * a watch that lost that event must not stop the rollout for good (the watchdog restarts it).
+   */
+  private cacheBehind(key: string, rollout: RolloutObject): boolean {
+    const stale = this.staleVersions.get(key);
+    if (!stale || stale.version !== rollout.metadata.resourceVersion) return false;
+    return Date.now() - stale.at < staleCacheLimitMs;
+  }
+
+  private plan(rollout: RolloutObject): RolloutPlan {
+    const now = Date.now();
+    const facts = observeRollout(rollout, this.informers.replicaSets, this.routerFor(rollout), now);
+    if (rollout.spec.strategy?.blueGreen && !rollout.spec.strategy.canary) {
+      const message = InvalidSpecMessage.unsupported('The blueGreen strategy');
+      return { status: statusFor({ facts, invalidMessage: message }), actions: [] };
+    }
+    return planCanary(facts);
+  }
+
+  private async record(key: string, rollout: RolloutObject, plan: RolloutPlan): Promise<void> {
+    try {
+      const read = rollout.metadata.resourceVersion ?? '';
+      const written = await recordStatus(this.kc, rollout, plan.status);
+      // A write the server found to change nothing keeps the version: the cache is not behind then.
+      if (written && written !== read)
+        this.staleVersions.set(key, { version: read, at: Date.now() });
+    } catch (err) {
+      // Someone else changed the Rollout since it was read: look again with the new version.
+      if (isConflictError(err)) this.queue.add(key);
+      else throw err;
+    }
+  }
+
+  private async reportRoutingError(rollout: RolloutObject, err: RoutingError): Promise<void> {
+    this.log.warn({ rollout: keyOf(rollout), err: err.message }, 'traffic routing failed');
+    await recordEvent(
+      this.kc,
+      {
+        apiVersion: rollout.apiVersion,
+        kind: 'Rollout',
+        namespace: rollout.metadata.namespace ?? '',
+        name: rollout.metadata.name,
+        uid: rollout.metadata.uid,
+      },
+      { type: 'Warning', reason: Reason.WeightVerifyError, message: err.message },
+    );
+  }
+}

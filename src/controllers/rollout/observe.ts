@@ -1,0 +1,79 @@
+// Observe: everything a pass needs, read from informer caches (no API calls).
+import type { KubernetesObject, V1ObjectMeta, V1ReplicaSet } from '@kubernetes/client-node';
+
+import type { Rollout } from '../../api/rollout.js';
+import { podTemplateHashLabel } from '../../decide/hash.js';
+import type { ReplicaSetFacts, RolloutFacts } from '../../decide/rollout-plan.js';
+import type { Informer } from '../../kube/informer.js';
+import type { TrafficRouter } from '../../traffic/router.js';
+
+/** Argo's revision annotation on ReplicaSets. */
+export const revisionAnnotation = 'rollout.argoproj.io/revision';
+/** When an old ReplicaSet may be scaled down (RFC 3339), so a restart keeps the delay. */
+export const scaleDownDeadlineAnnotation = 'scale-down-deadline';
+
+/** ReplicaSets controlled by the Rollout (by owner uid). */
+export function ownedReplicaSets(
+  rollout: Rollout,
+  replicaSets: Informer<V1ReplicaSet>,
+): V1ReplicaSet[] {
+  return replicaSets
+    .list(rollout.metadata.namespace)
+    .filter((rs) =>
+      rs.metadata?.ownerReferences?.some((o) => o.controller && o.uid === rollout.metadata.uid),
+    );
+}
+
+/** What the planner needs to know about one ReplicaSet. */
+export function replicaSetFacts(rs: V1ReplicaSet): ReplicaSetFacts {
+  return {
+    ...identity(rs.metadata ?? {}),
+    ...sizes(rs),
+    template: (rs.spec?.template ?? {}) as Record<string, unknown>,
+  };
+}
+
+function identity(
+  meta: V1ObjectMeta,
+): Pick<ReplicaSetFacts, 'name' | 'podHash' | 'revision' | 'scaleDownDeadline'> {
+  const annotations = meta.annotations ?? {};
+  const deadline = annotations[scaleDownDeadlineAnnotation];
+  return {
+    name: meta.name ?? '',
+    podHash: (meta.labels ?? {})[podTemplateHashLabel] ?? '',
+    revision: Number(annotations[revisionAnnotation] ?? 0),
+    scaleDownDeadline: deadline ? Date.parse(deadline) : undefined,
+  };
+}
+
+function sizes(
+  rs: V1ReplicaSet,
+): Pick<
+  ReplicaSetFacts,
+  'specReplicas' | 'replicas' | 'readyReplicas' | 'availableReplicas' | 'observed'
+> {
+  const status = rs.status ?? { replicas: 0 };
+  return {
+    specReplicas: rs.spec?.replicas ?? 0,
+    replicas: status.replicas,
+    readyReplicas: status.readyReplicas ?? 0,
+    availableReplicas: status.availableReplicas ?? 0,
+    observed: (status.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 0),
+  };
+}
+
+/** Builds the facts of one pass. */
+export function observeRollout(
+  rollout: Rollout & KubernetesObject,
+  replicaSets: Informer<V1ReplicaSet>,
+  router: TrafficRouter | undefined,
+  now: number,
+): RolloutFacts {
+  return {
+    rollout,
+    replicaSets: ownedReplicaSets(rollout, replicaSets).map(replicaSetFacts),
+    now,
+    routed: router !== undefined,
+    actualWeight: router?.readWeight(rollout),
+  };
+}

@@ -1,0 +1,60 @@
+// Runs the real `ramp controller` binary for one test namespace, and stops (or kills) it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { inject } from 'vitest';
+
+import { rampBin } from './ramp-cli.js';
+
+/** A running controller process. */
+export interface ControllerProcess {
+  readonly pid: number;
+  /** Everything it logged so far. */
+  logs(): string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL (no clean-up in the process) and wait for exit. */
+  kill(): Promise<void>;
+}
+
+/** Starts `ramp controller --namespace NS` against the test cluster. */
+export function startController(namespace: string, extraArgs: string[] = []): ControllerProcess {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      rampBin,
+      'controller',
+      '--kubeconfig',
+      inject('kubeconfig'),
+      '--namespace',
+      namespace,
+      ...extraArgs,
+    ],
+    {
+      env: { ...process.env, RAMP_LOG_FORMAT: 'json', RAMP_LOG_LEVEL: 'debug' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  // Also kept in a file, so a failing or killed test run leaves the controller's side of the story.
+  const logFile = join(tmpdir(), `ramp-controller-${namespace}.log`);
+  const append = (c: Buffer): void => {
+    output += c.toString();
+    appendFileSync(logFile, c);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = async (sig: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  return {
+    pid: child.pid ?? 0,
+    logs: () => output,
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+  };
+}
