@@ -80,7 +80,8 @@ function addLocalCommands(program: Command, ctx: () => CliContext): void {
     )
     .option('--api-port <port>', 'kube-apiserver port (default: a free port)', port)
     .option('--prometheus-port <port>', 'Prometheus port (default: a free port)', port)
-    .action(async (opts: { apiPort?: number; prometheusPort?: number }) => {
+    .option('--no-controller', 'only the control plane: no ramp controller, no example canary')
+    .action(async (opts: { apiPort?: number; prometheusPort?: number; controller: boolean }) => {
       const { config, log } = ctx();
       // Ctrl-C (or a TERM) while starting: stop what was started instead of leaving it running.
       const interrupt = new AbortController();
@@ -89,6 +90,7 @@ function addLocalCommands(program: Command, ctx: () => CliContext): void {
       const result = await up({
         ...config,
         ...opts,
+        withController: opts.controller,
         runDir: runDir(),
         log,
         signal: interrupt.signal,

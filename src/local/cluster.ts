@@ -1,11 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import { connect } from '../kube/client.js';
 import { ensureNode, isNodeReady, serviceAccountExists } from '../kube/nodes.js';
 import type { Logger } from '../observability/logger.js';
 import { formatDuration } from './build-key.js';
+import { applyDemo, controllerArgs, demoManifest, installRampCrds } from './demo.js';
 import { throwIfInterrupted } from './errors.js';
 import {
   apiserverArgs,
@@ -48,6 +50,11 @@ export interface UpOptions {
   readonly log: Logger;
   /** Aborted on Ctrl-C: `up` stops what it started and fails with "interrupted". */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Also install ramp's CRDs, run the controller and apply the example canary (the README's
+   * main command). The test suite leaves this off: each test file runs its own controller.
+   */
+  readonly withController?: boolean;
 }
 
 /** The result of `up`: the cluster's state and whether it was already running. */
@@ -127,12 +134,13 @@ export async function status(
 /** Shell exports that point kubectl, ramp and the tests at the local control plane. */
 export function envExports(state: ClusterState): string {
   const quote = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
-  return (
-    [
-      `export KUBECONFIG=${quote(state.kubeconfig)}`,
-      `export RAMP_PROMETHEUS_URL=${quote(state.prometheusUrl)}`,
-    ].join('\n') + '\n'
-  );
+  const lines = [
+    `export KUBECONFIG=${quote(state.kubeconfig)}`,
+    `export RAMP_PROMETHEUS_URL=${quote(state.prometheusUrl)}`,
+  ];
+  // The kubectl built with the control plane, first on PATH, so versions match.
+  if (state.kubectl) lines.push(`export PATH=${quote(dirname(state.kubectl))}:"$PATH"`);
+  return lines.join('\n') + '\n';
 }
 
 async function isHealthy(state: ClusterState, runDir: string): Promise<boolean> {
@@ -161,7 +169,11 @@ async function startAll(
       signal: opts.signal,
       ...portOpt(opts.prometheusPort),
     });
-    return await recorder.update({ prometheusUrl: prometheus.url });
+    if (opts.withController) await startRamp(opts, recorder);
+    return await recorder.update({
+      prometheusUrl: prometheus.url,
+      kubectl: binaries.paths.kubectl ?? '',
+    });
   } catch (err) {
     const started = recorder.daemons;
     opts.log.error(`start-up failed; stopping the ${started.length} process(es) it had started`);
@@ -169,6 +181,23 @@ async function startAll(
     await clearState(opts.runDir);
     throw err;
   }
+}
+
+/** ramp's CRDs, the controller daemon, and the demo canary. */
+async function startRamp(opts: UpOptions, recorder: StateRecorder): Promise<void> {
+  const layout = runLayout(opts.runDir);
+  await installRampCrds(layout.kubeconfig);
+  opts.log.info('starting the ramp controller');
+  const controller = await startDaemon({
+    name: 'ramp-controller',
+    command: process.execPath,
+    args: controllerArgs(layout.kubeconfig),
+    logFile: logFile(layout.logs, 'ramp-controller'),
+    env: { ...process.env, RAMP_LOG_FORMAT: 'json' },
+  });
+  await recorder.addDaemon(controller);
+  opts.log.info(`applying the example canary (${demoManifest})`);
+  await applyDemo(layout.kubeconfig);
 }
 
 function portOpt(port: number | undefined): { port?: number } {

@@ -13,6 +13,8 @@ export interface ClusterState {
   readonly kubeconfig: string;
   readonly apiserverUrl: string;
   readonly prometheusUrl: string;
+  /** The kubectl built with the control plane (absent in state written by older versions). */
+  readonly kubectl?: string;
   readonly daemons: readonly DaemonRecord[];
 }
 

@@ -4,11 +4,14 @@ import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { isRunning } from '../../src/local/processes.js';
+import type { Rollout } from '../../src/api/rollout.js';
 import type { ClusterState } from '../../src/local/state.js';
 import { processesMentioning, ramp, rampBin } from '../support/ramp-cli.js';
 import { testConfig } from '../support/settings.js';
@@ -55,6 +58,7 @@ describe.skipIf(!inject('localControlPlane'))('ramp local up / down', () => {
       'kube-scheduler',
       'kwok',
       'prometheus',
+      'ramp-controller',
     ]);
     expect(new URL(state.apiserverUrl).hostname).toBe('127.0.0.1');
     expect(new URL(state.prometheusUrl).hostname).toBe('127.0.0.1');
@@ -73,7 +77,25 @@ describe.skipIf(!inject('localControlPlane'))('ramp local up / down', () => {
     expect(statusUp.stdout).toMatch(/kube-apiserver \/readyz\s+ok/);
     const env = await ramp(['local', '--run-dir', runDir, 'env']);
     expect(env.stdout).toBe(
-      `export KUBECONFIG='${runDir}/kubeconfig'\nexport RAMP_PROMETHEUS_URL='${state.prometheusUrl}'\n`,
+      `export KUBECONFIG='${runDir}/kubeconfig'\nexport RAMP_PROMETHEUS_URL='${state.prometheusUrl}'\n` +
+        `export PATH='${dirname(state.kubectl ?? '')}':"$PATH"\n`,
+    );
+
+    // The README's main command: the controller runs and the example canary is Healthy.
+    const kc = new KubeConfig();
+    kc.loadFromFile(state.kubeconfig);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const demo = {
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      plural: 'rollouts',
+      namespace: 'demo',
+      name: 'demo',
+    };
+    await waitFor(
+      'the example canary Healthy',
+      async () =>
+        ((await custom.getNamespacedCustomObject(demo)) as Rollout).status?.phase === 'Healthy',
     );
 
     const down = await ramp(['local', '--run-dir', runDir, 'down']);
@@ -95,7 +117,7 @@ describe.skipIf(!inject('localControlPlane'))('ramp local up / down', () => {
     expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
     expect(a.stderr + b.stderr).toContain('already running');
     const state = JSON.parse(await readFile(join(runDir, 'state.json'), 'utf8')) as ClusterState;
-    expect(state.daemons).toHaveLength(6);
+    expect(state.daemons).toHaveLength(7);
     expect((await processesMentioning(runDir)).sort()).toEqual(
       state.daemons.map((d) => d.pid).sort(),
     );
