@@ -251,7 +251,10 @@ function weightIn(ctx: PlanContext, weight: number): boolean {
 
 function planProgress(ctx: PlanContext, decision: CanaryDecision): RolloutPlan {
   const weight = stateWeight(ctx, decision.state, decision.context.stepIndex);
-  const actions: RolloutAction[] = [...scaleActions(ctx, weight, decision.context.stepIndex)];
+  const aborted =
+    decision.state === 'aborted' && ctx.facts.routed ? abortedScaleActions(ctx) : undefined;
+  const actions: RolloutAction[] =
+    aborted?.actions ?? scaleActions(ctx, weight, decision.context.stepIndex);
   if (ctx.facts.routed) actions.push(...weightActions(ctx, weight, ctx.podHash));
   actions.push(...serviceActions(ctx, ctx.podHash, ctx.stableHash));
   actions.push(...emitEvents(ctx, decision));
@@ -266,7 +269,15 @@ function planProgress(ctx: PlanContext, decision: CanaryDecision): RolloutPlan {
     pauseStartedAt: decision.context.pauseStartedAt,
     weight,
   });
-  return { status, actions, requeueAfterMs: requeueFor(ctx, decision, scaleDown.requeueAfterMs) };
+  const delays = Math.min(
+    scaleDown.requeueAfterMs ?? Infinity,
+    aborted?.requeueAfterMs ?? Infinity,
+  );
+  return {
+    status,
+    actions,
+    requeueAfterMs: requeueFor(ctx, decision, Number.isFinite(delays) ? delays : undefined),
+  };
 }
 
 function requeueFor(
@@ -294,23 +305,65 @@ function scaleActions(ctx: PlanContext, weight: number, stepIndex: number): Roll
   const target = targets(ctx, weight, stepIndex);
   const canary = byHash(ctx, ctx.podHash);
   const stable = byHash(ctx, ctx.stableHash);
-  const spec = ctx.facts.rollout.spec.strategy?.canary;
-  const next = ctx.facts.routed
-    ? target
-    : nextReplicas({
-        replicas: ctx.replicas,
-        maxSurge: surgeCount(spec?.maxSurge, ctx.replicas),
-        maxUnavailable: unavailableCount(spec?.maxUnavailable, ctx.replicas),
-        canary: side(canary),
-        stable: side(stable),
-        target,
-      });
+  const next = ctx.facts.routed ? target : rollingNext(ctx, target, canary, stable);
   const actions: RolloutAction[] = [];
-  if (canary && canary.specReplicas !== next.canary)
-    actions.push({ kind: 'scaleReplicaSet', name: canary.name, replicas: next.canary });
-  if (stable && stable.specReplicas !== next.stable)
+  if (canary && (canary.specReplicas !== next.canary || canary.scaleDownDeadline !== undefined)) {
+    // Scaling the canary (back) up clears a pending scale-down from an earlier abort.
+    actions.push({
+      kind: 'scaleReplicaSet',
+      name: canary.name,
+      replicas: next.canary,
+      scaleDownDeadline: null,
+    });
+  }
+  if (stable && stable.specReplicas !== next.stable) {
     actions.push({ kind: 'scaleReplicaSet', name: stable.name, replicas: next.stable });
+  }
   return actions;
+}
+
+function rollingNext(
+  ctx: PlanContext,
+  target: { canary: number; stable: number },
+  canary: ReplicaSetFacts | undefined,
+  stable: ReplicaSetFacts | undefined,
+): { canary: number; stable: number } {
+  const spec = ctx.facts.rollout.spec.strategy?.canary;
+  return nextReplicas({
+    replicas: ctx.replicas,
+    maxSurge: surgeCount(spec?.maxSurge, ctx.replicas),
+    maxUnavailable: unavailableCount(spec?.maxUnavailable, ctx.replicas),
+    canary: side(canary),
+    stable: side(stable),
+    target,
+  });
+}
+
+/**
+ * After an abort with a router, traffic leaves the canary at once but its pods stay for
+ * abortScaleDownDelaySeconds (default 30; 0 keeps them), so a retry or a look at them is cheap.
+ */
+function abortedScaleActions(ctx: PlanContext): {
+  actions: RolloutAction[];
+  requeueAfterMs?: number;
+} {
+  const stable = byHash(ctx, ctx.stableHash);
+  const restore: RolloutAction[] =
+    stable && stable.specReplicas !== ctx.replicas
+      ? [{ kind: 'scaleReplicaSet', name: stable.name, replicas: ctx.replicas }]
+      : [];
+  const step = abortedCanaryStep(ctx);
+  const actions = step.action ? [...restore, step.action] : restore;
+  return step.waitMs === undefined ? { actions } : { actions, requeueAfterMs: step.waitMs };
+}
+
+function abortedCanaryStep(ctx: PlanContext): { action?: RolloutAction; waitMs?: number } {
+  const canary = byHash(ctx, ctx.podHash);
+  const seconds =
+    ctx.facts.rollout.spec.strategy?.canary?.abortScaleDownDelaySeconds ??
+    defaultScaleDownDelaySeconds;
+  if (!canary || canary.specReplicas === 0 || seconds === 0) return {};
+  return scaleDownStep(canary, seconds * 1000, ctx.facts.now);
 }
 
 /** The canary is fully up: it becomes stable; the old stable ReplicaSet is scaled down later. */

@@ -55,8 +55,11 @@ describe('a Deployment on the local control plane', () => {
       });
       return pods.items.length === 0;
     });
-    const left = await ns.apps.listNamespacedReplicaSet({ namespace: ns.name });
-    expect(left.items).toHaveLength(0);
+    // Foreground deletion removes the pods first, then the ReplicaSet.
+    await waitFor('the ReplicaSet gone', async () => {
+      const left = await ns.apps.listNamespacedReplicaSet({ namespace: ns.name });
+      return left.items.length === 0;
+    });
   });
 
   it('runs a Job to completion', async () => {

@@ -225,6 +225,33 @@ describe('planCanary', () => {
     expect(w.ro.status?.phase).toBe('Healthy');
   });
 
+  it('with a router, abort moves traffic at once and scales the canary down after abortScaleDownDelaySeconds', () => {
+    const routing = {
+      canaryService: 'c',
+      stableService: 's',
+      abortScaleDownDelaySeconds: 10,
+      trafficRouting: { nginx: { stableIngress: 'web' } },
+    };
+    const w = new World(rollout('web:1', steps, routing), true);
+    w.settle();
+    w.update('web:2');
+    w.settle();
+    expect(w.sizes()).toEqual([5, 1]);
+    w.ro = { ...w.ro, status: { ...w.ro.status, abort: true } };
+    const plan = w.pass();
+    w.settle();
+    expect(w.weight).toBe(0);
+    expect(w.sizes()).toEqual([5, 1]);
+    expect(plan.requeueAfterMs).toBe(10_000);
+    w.now += 10_000;
+    w.settle();
+    expect(w.sizes()).toEqual([5, 0]);
+    w.ro = { ...w.ro, status: { ...w.ro.status, abort: false } };
+    w.settle();
+    expect(w.sizes()).toEqual([5, 1]);
+    expect(w.rss[1]!.scaleDownDeadline).toBeUndefined();
+  });
+
   it('holds still while spec.paused is set', () => {
     const w = new World(rollout('web:1', [{ setWeight: 20 }, { setWeight: 40 }]));
     w.settle();
