@@ -130,7 +130,7 @@ export class NginxRouter implements TrafficRouter {
     private readonly ingresses: Informer<V1Ingress>,
   ) {}
 
-  readWeight(rollout: Rollout): number | undefined {
+  readWeight(rollout: Rollout): Promise<number | undefined> {
     const prefix =
       rollout.spec.strategy?.canary?.trafficRouting?.nginx?.annotationPrefix ?? defaultNginxPrefix;
     const weights = stableIngresses(rollout).map((stable) => {
@@ -142,7 +142,7 @@ export class NginxRouter implements TrafficRouter {
       return value === undefined ? undefined : Number(value);
     });
     // In place only when every canary Ingress agrees.
-    return weights.every((w) => w === weights[0]) ? weights[0] : undefined;
+    return Promise.resolve(weights.every((w) => w === weights[0]) ? weights[0] : undefined);
   }
 
   async setWeight(rollout: Rollout, target: WeightTarget): Promise<void> {

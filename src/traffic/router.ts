@@ -13,7 +13,7 @@ export interface TrafficRouter {
   /** Name in logs and conditions, e.g. "nginx". */
   readonly name: string;
   /** The canary weight in place now, or undefined when the routing objects are not set up yet. */
-  readWeight(rollout: Rollout): number | undefined;
+  readWeight(rollout: Rollout): Promise<number | undefined>;
   /** Puts `weight` in place (creating the routing objects ramp manages when needed). */
   setWeight(rollout: Rollout, target: WeightTarget): Promise<void>;
 }
@@ -21,4 +21,22 @@ export interface TrafficRouter {
 /** A routing problem a person must fix (missing Ingress, wrong reference); no stack, no retry storm. */
 export class RoutingError extends Error {
   override readonly name = 'RoutingError';
+}
+
+/** Several routers at once (e.g. NGINX in front, SMI inside): all get the weight; it is in place when all agree. */
+export class CompositeRouter implements TrafficRouter {
+  readonly name: string;
+
+  constructor(private readonly routers: readonly TrafficRouter[]) {
+    this.name = routers.map((r) => r.name).join('+');
+  }
+
+  async readWeight(rollout: Rollout): Promise<number | undefined> {
+    const weights = await Promise.all(this.routers.map((r) => r.readWeight(rollout)));
+    return weights.every((w) => w === weights[0]) ? weights[0] : undefined;
+  }
+
+  async setWeight(rollout: Rollout, target: WeightTarget): Promise<void> {
+    for (const router of this.routers) await router.setWeight(rollout, target);
+  }
 }

@@ -18,7 +18,9 @@ import { isConflictError, recordEvent } from '../../kube/rollout-io.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../kube/workqueue.js';
 import type { Logger } from '../../observability/logger.js';
 import { NginxRouter } from '../../traffic/nginx.js';
-import { RoutingError, type TrafficRouter } from '../../traffic/router.js';
+import { CompositeRouter, RoutingError, type TrafficRouter } from '../../traffic/router.js';
+import { weightedKindsFor } from '../../traffic/weighted.js';
+import { WeightedRouter } from '../../traffic/weighted-router.js';
 import { act } from './act.js';
 import { observeRollout } from './observe.js';
 import { recordStatus } from './record.js';
@@ -116,7 +118,12 @@ export class RolloutController {
   }
 
   private routerFor(rollout: Rollout): TrafficRouter | undefined {
-    return rollout.spec.strategy?.canary?.trafficRouting?.nginx ? this.nginx : undefined;
+    const routers: TrafficRouter[] = [
+      ...(rollout.spec.strategy?.canary?.trafficRouting?.nginx ? [this.nginx] : []),
+      ...weightedKindsFor(rollout).map((kind) => new WeightedRouter(this.kc, kind)),
+    ];
+    if (routers.length <= 1) return routers[0];
+    return new CompositeRouter(routers);
   }
 
   /** One pass for one Rollout key. */
@@ -133,7 +140,7 @@ export class RolloutController {
       );
       return { requeueAfterMs: 100 };
     }
-    const plan = this.plan(rollout);
+    const plan = await this.plan(rollout);
     this.log.debug({ rollout: key, actions: plan.actions.length }, 'planned');
     try {
       await act(this.kc, rollout, plan.actions, this.routerFor(rollout));
@@ -166,9 +173,14 @@ export class RolloutController {
     return Date.now() - stale.at < staleCacheLimitMs;
   }
 
-  private plan(rollout: RolloutObject): RolloutPlan {
+  private async plan(rollout: RolloutObject): Promise<RolloutPlan> {
     const now = Date.now();
-    const facts = observeRollout(rollout, this.informers.replicaSets, this.routerFor(rollout), now);
+    const facts = await observeRollout(
+      rollout,
+      this.informers.replicaSets,
+      this.routerFor(rollout),
+      now,
+    );
     if (rollout.spec.strategy?.blueGreen && !rollout.spec.strategy.canary) {
       const message = InvalidSpecMessage.unsupported('The blueGreen strategy');
       return { status: statusFor({ facts, invalidMessage: message }), actions: [] };

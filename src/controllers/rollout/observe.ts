@@ -63,17 +63,17 @@ function sizes(
 }
 
 /** Builds the facts of one pass. */
-export function observeRollout(
+export async function observeRollout(
   rollout: Rollout & KubernetesObject,
   replicaSets: Informer<V1ReplicaSet>,
   router: TrafficRouter | undefined,
   now: number,
-): RolloutFacts {
+): Promise<RolloutFacts> {
   return {
     rollout,
     replicaSets: ownedReplicaSets(rollout, replicaSets).map(replicaSetFacts),
     now,
     routed: router !== undefined,
-    actualWeight: router?.readWeight(rollout),
+    actualWeight: await router?.readWeight(rollout),
   };
 }
