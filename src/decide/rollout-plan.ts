@@ -56,6 +56,7 @@ export type RolloutAction =
       revision: number;
     }
   | { kind: 'scaleReplicaSet'; name: string; replicas: number; scaleDownDeadline?: string | null }
+  | { kind: 'deleteReplicaSet'; name: string }
   | { kind: 'setWeight'; weight: number; canaryHash: string; stableHash: string }
   | { kind: 'setServiceSelector'; service: string; podHash: string }
   | { kind: 'event'; type: 'Normal' | 'Warning'; reason: string; message: string };
@@ -67,6 +68,9 @@ export interface RolloutPlan {
   /** Look again after this long even if nothing changes (pause end, delays). */
   readonly requeueAfterMs?: number | undefined;
 }
+
+/** Old ReplicaSets kept for rollback when spec.revisionHistoryLimit is not set (Argo's default). */
+const defaultRevisionHistoryLimit = 10;
 
 /** Default seconds before the old ReplicaSet goes away after a routed canary completes. */
 const defaultScaleDownDelaySeconds = 30;
@@ -142,7 +146,7 @@ function planSteady(ctx: PlanContext): RolloutPlan {
   actions.push(...serviceActions(ctx, ctx.stableHash, ctx.stableHash));
   if (facts.routed) actions.push(...weightActions(ctx, 0, ctx.stableHash));
   const scaleDown = scaleDownOld(ctx, [ctx.stableHash]);
-  actions.push(...scaleDown.actions);
+  actions.push(...scaleDown.actions, ...pruneHistory(ctx, [ctx.stableHash]));
   const statusInput: StatusInput = {
     facts,
     podHash: ctx.podHash,
@@ -446,6 +450,18 @@ function scaleDownStep(
   }
   if (rs.scaleDownDeadline <= now) return { action: zero };
   return { waitMs: rs.scaleDownDeadline - now };
+}
+
+/**
+ * Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit; the newer ones stay for
+ * `undo`. Only ReplicaSets with no pods left are touched.
+ */
+function pruneHistory(ctx: PlanContext, keep: readonly string[]): RolloutAction[] {
+  const limit = ctx.facts.rollout.spec.revisionHistoryLimit ?? defaultRevisionHistoryLimit;
+  const old = ctx.facts.replicaSets
+    .filter((rs) => !keep.includes(rs.podHash) && rs.specReplicas === 0 && rs.replicas === 0)
+    .sort((a, b) => b.revision - a.revision);
+  return old.slice(limit).map((rs): RolloutAction => ({ kind: 'deleteReplicaSet', name: rs.name }));
 }
 
 function emitEvents(ctx: PlanContext, decision: CanaryDecision): RolloutAction[] {

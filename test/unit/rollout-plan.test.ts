@@ -96,6 +96,8 @@ class World {
         availableReplicas: a.replicas,
         scaleDownDeadline: deadline,
       });
+    } else if (a.kind === 'deleteReplicaSet') {
+      this.rss = this.rss.filter((r) => r.name !== a.name);
     } else if (a.kind === 'setWeight') {
       this.weight = a.weight;
     } else if (a.kind === 'event') {
@@ -250,6 +252,27 @@ describe('planCanary', () => {
     w.settle();
     expect(w.sizes()).toEqual([5, 1]);
     expect(w.rss[1]!.scaleDownDeadline).toBeUndefined();
+  });
+
+  it('keeps only revisionHistoryLimit old ReplicaSets', () => {
+    const w = new World({
+      ...rollout('web:1', [{ setWeight: 50 }]),
+      spec: { ...rollout('web:1', [{ setWeight: 50 }]).spec, revisionHistoryLimit: 1 },
+    });
+    w.settle();
+    for (const image of ['web:2', 'web:3', 'web:4']) {
+      w.update(image);
+      w.settle();
+    }
+    expect(
+      w.rss.map((rs) => [
+        (rs.template as { spec: { containers: { image: string }[] } }).spec.containers[0]!.image,
+        rs.specReplicas,
+      ]),
+    ).toEqual([
+      ['web:3', 0],
+      ['web:4', 5],
+    ]);
   });
 
   it('holds still while spec.paused is set', () => {

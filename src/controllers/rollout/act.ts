@@ -4,7 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Rollout } from '../../api/rollout.js';
 import { podTemplateHashLabel } from '../../decide/hash.js';
 import type { RolloutAction } from '../../decide/rollout-plan.js';
-import { createIfAbsent, mergePatch, recordEvent } from '../../kube/rollout-io.js';
+import { createIfAbsent, deleteIfPresent, mergePatch, recordEvent } from '../../kube/rollout-io.js';
 import type { TrafficRouter } from '../../traffic/router.js';
 import { ownerReference } from '../../traffic/nginx.js';
 import { revisionAnnotation, scaleDownDeadlineAnnotation } from './observe.js';
@@ -25,6 +25,14 @@ export async function act(
         break;
       case 'scaleReplicaSet':
         await scale(kc, rollout, action);
+        break;
+      case 'deleteReplicaSet':
+        await deleteIfPresent(kc, {
+          apiVersion: 'apps/v1',
+          plural: 'replicasets',
+          namespace: ns(rollout),
+          name: action.name,
+        });
         break;
       case 'setServiceSelector':
         await mergePatch(
