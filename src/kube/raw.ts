@@ -2,7 +2,7 @@
 // re-serialises built-in kinds through its models, which silently drops wire-only keys such as
 // `x-kubernetes-int-or-string` in a CRD schema; server-side apply and dry runs need the object
 // sent exactly as written.
-import { request, type RequestOptions } from 'node:https';
+import { Agent, request, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -51,6 +51,9 @@ export async function rawRequest<T = unknown>(kc: KubeConfig, req: RawRequest): 
     },
   };
   await kc.applyToHTTPSOptions(options);
+  // client-node builds a fresh Agent (a new TLS handshake) per call; reuse one keep-alive agent
+  // per kubeconfig instead. Credentials in headers are still refreshed on every call.
+  options.agent = agentFor(kc, options);
   const { status, text } = await send(url, options, payload);
   const parsed: unknown = text ? JSON.parse(text) : undefined;
   if (status < 200 || status >= 300) {
@@ -58,6 +61,28 @@ export async function rawRequest<T = unknown>(kc: KubeConfig, req: RawRequest): 
     throw new KubeRequestError(status, message, parsed);
   }
   return parsed as T;
+}
+
+const agents = new WeakMap<KubeConfig, Agent>();
+
+function agentFor(kc: KubeConfig, options: RequestOptions): Agent {
+  let agent = agents.get(kc);
+  if (!agent) {
+    const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = options;
+    agent = new Agent({
+      keepAlive: true,
+      maxSockets: 32,
+      ca,
+      cert,
+      key,
+      pfx,
+      passphrase,
+      rejectUnauthorized,
+      servername,
+    });
+    agents.set(kc, agent);
+  }
+  return agent;
 }
 
 function send(
