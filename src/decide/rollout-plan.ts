@@ -2,7 +2,7 @@
 // its ReplicaSets, the weight the router reports) to the status to write, the actions to take and
 // when to look again. The step machine decides progression; this file turns its state into
 // replica counts, a traffic weight, Service selectors, conditions and a phase.
-import { PauseReason, Reason } from '../api/conditions.js';
+import { ConditionType, PauseReason, Reason } from '../api/conditions.js';
 import type { CanaryStep, Rollout, RolloutStatus } from '../api/rollout.js';
 import {
   decideCanary,
@@ -264,7 +264,7 @@ function planProgress(ctx: PlanContext, decision: CanaryDecision): RolloutPlan {
   actions.push(...emitEvents(ctx, decision));
   const scaleDown = scaleDownOld(ctx, [ctx.stableHash, ctx.podHash]);
   actions.push(...scaleDown.actions);
-  const status = statusFor({
+  const computed = statusFor({
     facts: ctx.facts,
     podHash: ctx.podHash,
     stableHash: ctx.stableHash,
@@ -273,6 +273,9 @@ function planProgress(ctx: PlanContext, decision: CanaryDecision): RolloutPlan {
     pauseStartedAt: decision.context.pauseStartedAt,
     weight,
   });
+  const deadline = deadlineOutcome(ctx, computed);
+  actions.push(...deadline.actions);
+  const status = deadline.status;
   const delays = Math.min(
     scaleDown.requeueAfterMs ?? Infinity,
     aborted?.requeueAfterMs ?? Infinity,
@@ -462,6 +465,28 @@ function pruneHistory(ctx: PlanContext, keep: readonly string[]): RolloutAction[
     .filter((rs) => !keep.includes(rs.podHash) && rs.specReplicas === 0 && rs.replicas === 0)
     .sort((a, b) => b.revision - a.revision);
   return old.slice(limit).map((rs): RolloutAction => ({ kind: 'deleteReplicaSet', name: rs.name }));
+}
+
+/**
+ * When the progress deadline passes: a Warning Event once, and with progressDeadlineAbort the
+ * rollout aborts (status.abort, as if a person had aborted it).
+ */
+function deadlineOutcome(
+  ctx: PlanContext,
+  status: RolloutStatus,
+): { status: RolloutStatus; actions: RolloutAction[] } {
+  const reasonOf = (s: RolloutStatus | undefined) =>
+    s?.conditions?.find((c) => c.type === ConditionType.Progressing)?.reason;
+  if (reasonOf(status) !== Reason.ProgressDeadlineExceeded) return { status, actions: [] };
+  const condition = status.conditions?.find((c) => c.type === ConditionType.Progressing);
+  const first = reasonOf(ctx.facts.rollout.status) !== Reason.ProgressDeadlineExceeded;
+  const actions = first
+    ? [event('Warning', Reason.ProgressDeadlineExceeded, condition?.message ?? '')]
+    : [];
+  return {
+    status: ctx.facts.rollout.spec.progressDeadlineAbort ? { ...status, abort: true } : status,
+    actions,
+  };
 }
 
 function emitEvents(ctx: PlanContext, decision: CanaryDecision): RolloutAction[] {

@@ -146,9 +146,21 @@ function phaseOf(input: Valid): [string, string] {
       Phase.Degraded,
       `${Reason.RolloutAborted}: Rollout aborted update to revision ${revisionOf(input)}`,
     ];
+  if (deadlineExceeded(input)) {
+    return [
+      Phase.Degraded,
+      `${Reason.ProgressDeadlineExceeded}: ReplicaSet "${facts.rollout.metadata.name}-${input.podHash}" has timed out progressing.`,
+    ];
+  }
   if (input.state === 'pausedAtStep') return [Phase.Paused, PauseReason.CanaryPauseStep];
   if (facts.rollout.spec.paused) return [Phase.Paused, 'manually paused'];
   if (input.state !== 'completed') return [Phase.Progressing, progressMessage(input)];
+  return completedPhase(input);
+}
+
+/** After the last step: Healthy once the stable side is fully up and the old pods are gone. */
+function completedPhase(input: Valid): [string, string] {
+  const { facts } = input;
   const stable = facts.replicaSets.find((rs) => rs.podHash === input.stableHash);
   const replicas = facts.rollout.spec.replicas ?? 1;
   if ((stable?.availableReplicas ?? 0) < replicas)
@@ -180,7 +192,7 @@ function conditionsFor(
   const healthy = phase === Phase.Healthy;
   const paused = phase === Phase.Paused;
   const updates: ConditionUpdate[] = [
-    { type: ConditionType.Progressing, ...progressingCondition(input) },
+    { type: ConditionType.Progressing, ...progressingCondition(input), touch: progressed(input) },
     {
       type: ConditionType.Available,
       status: available,
@@ -223,9 +235,50 @@ function availableNow(input: Valid): boolean {
   return available >= replicas - maxUnavailable;
 }
 
+/** Default spec.progressDeadlineSeconds. */
+const defaultProgressDeadlineSeconds = 600;
+
+/** Something moved since the last status: pods became available, a step or revision changed. */
+function progressed(input: Valid): boolean {
+  const previous = input.facts.rollout.status ?? {};
+  const now = counts(input.facts, input.podHash);
+  return (
+    previous.availableReplicas !== now.availableReplicas ||
+    previous.updatedReplicas !== now.updatedReplicas ||
+    previous.currentStepIndex !== input.stepIndex ||
+    previous.currentPodHash !== input.podHash
+  );
+}
+
+/**
+ * True when an update has made no progress for progressDeadlineSeconds (measured from the last
+ * progress, the Progressing condition's lastUpdateTime). Paused and aborted rollouts never time out.
+ */
+export function deadlineExceeded(input: Valid): boolean {
+  const waiting =
+    (input.state === 'stepping' || input.state === 'completing') &&
+    !input.facts.rollout.spec.paused;
+  if (!waiting || progressed(input)) return false;
+  const condition = input.facts.rollout.status?.conditions?.find(
+    (c) => c.type === ConditionType.Progressing,
+  );
+  if (!condition) return false;
+  if (condition.reason === Reason.ProgressDeadlineExceeded) return true;
+  const seconds =
+    input.facts.rollout.spec.progressDeadlineSeconds ?? defaultProgressDeadlineSeconds;
+  return input.facts.now - Date.parse(condition.lastUpdateTime) > seconds * 1000;
+}
+
 function progressingCondition(input: Valid): { status: boolean; reason: string; message: string } {
   const name = input.facts.rollout.metadata.name;
   const rsName = `${name}-${input.podHash}`;
+  if (deadlineExceeded(input)) {
+    return {
+      status: false,
+      reason: Reason.ProgressDeadlineExceeded,
+      message: `ReplicaSet "${rsName}" has timed out progressing.`,
+    };
+  }
   if (input.state === 'aborted')
     return {
       status: false,
@@ -253,6 +306,8 @@ export interface ConditionUpdate {
   readonly status: boolean;
   readonly reason: string;
   readonly message: string;
+  /** Refresh lastUpdateTime even when nothing else changes (progress was made). */
+  readonly touch?: boolean;
 }
 
 /** Sets a condition, keeping lastTransitionTime when the status is unchanged (Argo's rule). */
@@ -266,8 +321,7 @@ export function setCondition(
   const value = update.status ? 'True' : 'False';
   const index = list.findIndex((c) => c.type === update.type);
   const old = list[index];
-  if (old && old.status === value && old.reason === update.reason && old.message === update.message)
-    return list;
+  if (unchanged(old, value, update) && !update.touch) return list;
   const next: RolloutCondition = {
     type: update.type,
     status: value,
@@ -279,6 +333,19 @@ export function setCondition(
   if (index >= 0) list[index] = next;
   else list.push(next);
   return list;
+}
+
+function unchanged(
+  old: RolloutCondition | undefined,
+  value: string,
+  update: ConditionUpdate,
+): boolean {
+  return (
+    old !== undefined &&
+    old.status === value &&
+    old.reason === update.reason &&
+    old.message === update.message
+  );
 }
 
 function removeCondition(

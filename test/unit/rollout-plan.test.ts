@@ -35,12 +35,16 @@ class World {
   weight = 0;
   now = Date.parse('2026-11-29T12:00:00Z');
   events: string[] = [];
+  /** Pod template hashes whose pods never become available. */
+  stuck = new Set<string>();
   constructor(
     public ro: Rollout,
     readonly routed = false,
   ) {}
 
   pass(): RolloutPlan {
+    for (const rs of this.rss)
+      if (this.stuck.has(rs.podHash)) Object.assign(rs, { readyReplicas: 0, availableReplicas: 0 });
     const plan = planCanary({
       rollout: this.ro,
       replicaSets: this.rss,
@@ -273,6 +277,33 @@ describe('planCanary', () => {
       ['web:3', 0],
       ['web:4', 5],
     ]);
+  });
+
+  it('times out after progressDeadlineSeconds without progress, and aborts with progressDeadlineAbort', () => {
+    const base = rollout('web:1', [{ setWeight: 20 }, { pause: {} }]);
+    const w = new World({
+      ...base,
+      spec: { ...base.spec, progressDeadlineSeconds: 60, progressDeadlineAbort: true },
+    });
+    w.settle();
+    w.update('web:2');
+    w.pass();
+    w.stuck.add(w.ro.status!.currentPodHash!);
+    w.settle();
+    expect(w.ro.status?.phase).toBe('Progressing');
+    w.now += 61_000;
+    w.pass();
+    expect(w.ro.status?.phase).toBe('Degraded');
+    expect(w.ro.status?.message).toContain('ProgressDeadlineExceeded');
+    expect(w.ro.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({
+      status: 'False',
+      reason: 'ProgressDeadlineExceeded',
+    });
+    expect(w.events).toContain('ProgressDeadlineExceeded');
+    expect(w.ro.status?.abort).toBe(true);
+    w.settle();
+    expect(w.ro.status?.message).toContain('RolloutAborted');
+    expect(w.sizes()).toEqual([5, 0]);
   });
 
   it('holds still while spec.paused is set', () => {
