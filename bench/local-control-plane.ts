@@ -2,26 +2,20 @@
 // resident memory of every process; with --cold, also a build from empty Go and ramp caches.
 // Prints figures; asserts nothing.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { parseConfig } from '../src/config.js';
 import { down, up } from '../src/local/cluster.js';
 import { createLogger } from '../src/observability/logger.js';
-import { packageRoot } from '../src/version.js';
+import { benchConfig, benchLog } from './settings.js';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '3' }, cold: { type: 'boolean', default: false } },
 });
 const runs = Number(values.runs);
-const config = parseConfig(process.env, {
-  packageRoot,
-  homeDir: homedir(),
-  cwd: process.cwd(),
-  stderrIsTTY: false,
-});
-const log = createLogger({ level: 'warn', format: 'json', color: false, name: 'bench' });
+const config = benchConfig;
+const log = benchLog;
 
 async function rssKiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');

@@ -3,7 +3,7 @@
 // and the controller's peak RSS and CPU seconds. Prints figures; asserts nothing.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -15,13 +15,11 @@ import {
 } from '@kubernetes/client-node';
 
 import type { Rollout } from '../src/api/rollout.js';
-import { parseConfig } from '../src/config.js';
 import { Informer } from '../src/kube/informer.js';
 import { rawRequest } from '../src/kube/raw.js';
 import { installRampCrds, rampEntryPoint } from '../src/local/demo.js';
 import { down, up } from '../src/local/cluster.js';
-import { createLogger } from '../src/observability/logger.js';
-import { packageRoot } from '../src/version.js';
+import { benchConfig, benchLog } from './settings.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,13 +28,8 @@ const { values } = parseArgs({
   },
 });
 const count = Number(values.count);
-const config = parseConfig(process.env, {
-  packageRoot,
-  homeDir: homedir(),
-  cwd: process.cwd(),
-  stderrIsTTY: false,
-});
-const log = createLogger({ level: 'warn', format: 'json', color: false, name: 'bench' });
+const config = benchConfig;
+const log = benchLog;
 const namespace = 'bench';
 const group = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace };
 

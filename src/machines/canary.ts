@@ -2,7 +2,7 @@
 // pause, resume, abort, retry, complete. It never does I/O and never keeps time itself: the
 // snapshot is rebuilt from the Rollout's status on every pass (see restoreCanary), each pass sends
 // one OBSERVE event with what was seen, and a pause's end becomes a requeue time.
-import { assign, setup, transition, type SnapshotFrom } from 'xstate';
+import { assign, or, setup, transition, type SnapshotFrom } from 'xstate';
 
 import { PauseReason } from '../api/conditions.js';
 import type { CanaryStep } from '../api/rollout.js';
@@ -52,6 +52,18 @@ export function pauseMs(ctx: CanaryContext): number | undefined {
   const seconds = durationSeconds(currentStep(ctx)?.pause?.duration);
   return seconds === undefined ? undefined : seconds * 1000;
 }
+
+/** Finishing the current step: report it (1-based, as Argo counts) and move to the next. */
+const completeStep = [
+  {
+    type: 'stepCompleted' as const,
+    params: ({ context }: { context: CanaryContext }) => ({
+      step: context.stepIndex + 1,
+      of: context.steps.length,
+    }),
+  },
+  'advance' as const,
+];
 
 /** The canary machine: states and guards, with named actions whose params the controller reads. */
 export const canaryMachine = setup({
@@ -109,20 +121,7 @@ export const canaryMachine = setup({
           { guard: 'promoteFull', target: 'completing', actions: 'jumpToEnd' },
           { guard: 'allStepsDone', target: 'completing' },
           { guard: 'atPauseStep', target: 'pausedAtStep', actions: ['startPause', 'paused'] },
-          {
-            guard: 'stepReady',
-            target: 'stepping',
-            actions: [
-              {
-                type: 'stepCompleted',
-                params: ({ context }) => ({
-                  step: context.stepIndex + 1,
-                  of: context.steps.length,
-                }),
-              },
-              'advance',
-            ],
-          },
+          { guard: 'stepReady', target: 'stepping', actions: completeStep },
         ],
       },
     },
@@ -132,34 +131,9 @@ export const canaryMachine = setup({
           { guard: 'aborting', target: 'aborted', actions: 'aborted' },
           { guard: 'promoteFull', target: 'completing', actions: ['resumed', 'jumpToEnd'] },
           {
-            guard: 'pauseLifted',
+            guard: or(['pauseLifted', 'pauseElapsed']),
             target: 'stepping',
-            actions: [
-              'resumed',
-              {
-                type: 'stepCompleted',
-                params: ({ context }) => ({
-                  step: context.stepIndex + 1,
-                  of: context.steps.length,
-                }),
-              },
-              'advance',
-            ],
-          },
-          {
-            guard: 'pauseElapsed',
-            target: 'stepping',
-            actions: [
-              'resumed',
-              {
-                type: 'stepCompleted',
-                params: ({ context }) => ({
-                  step: context.stepIndex + 1,
-                  of: context.steps.length,
-                }),
-              },
-              'advance',
-            ],
+            actions: ['resumed', ...completeStep],
           },
         ],
       },

@@ -3,12 +3,10 @@
 import { NetworkingV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Rollout } from '../../src/api/rollout.js';
 import { startController, type ControllerProcess } from '../support/controller.js';
 import { installRampCrds } from '../support/crds.js';
 import { useTestNamespace } from '../support/namespace.js';
 import { canaryRollout, rolloutClient } from '../support/rollouts.js';
-import { waitFor } from '../support/wait.js';
 
 const ns = useTestNamespace(import.meta.url);
 const rollouts = rolloutClient(ns.kc, ns.name);
@@ -75,14 +73,6 @@ async function canaryWeight(): Promise<string | undefined> {
   return ingress?.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary-weight'];
 }
 
-async function waitForRollout(what: string, check: (r: Rollout) => boolean): Promise<Rollout> {
-  let last: Rollout | undefined;
-  await waitFor(`shop: ${what}`, async () => check((last = await rollouts.get('shop'))), {
-    timeoutMs: 90_000,
-  });
-  return last!;
-}
-
 describe('canary through NGINX Ingress', () => {
   it('sets the weight of each step on the canary Ingress, survives a SIGKILL while paused, and ends Healthy', async () => {
     const steps = [
@@ -92,13 +82,18 @@ describe('canary through NGINX Ingress', () => {
       { pause: { duration: '5s' } },
     ];
     await rollouts.create(canaryRollout('shop', 'shop:1', steps, routing, 4));
-    const v1 = await waitForRollout('Healthy at v1', (r) => r.status?.phase === 'Healthy');
+    const v1 = await rollouts.waitUntil(
+      'shop',
+      'Healthy at v1',
+      (r) => r.status?.phase === 'Healthy',
+    );
     expect(await canaryWeight()).toBe('0');
 
     await rollouts.patchSpec('shop', {
       spec: { template: { spec: { containers: [{ name: 'app', image: 'shop:2' }] } } },
     });
-    const paused = await waitForRollout(
+    const paused = await rollouts.waitUntil(
+      'shop',
       'paused at step 1',
       (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
     );
@@ -149,10 +144,15 @@ describe('canary through NGINX Ingress', () => {
     expect(rsAfter).toEqual(rsBefore);
 
     await rollouts.promote('shop');
-    await waitForRollout('timed pause at step 3', (r) => r.status?.currentStepIndex === 3);
+    await rollouts.waitUntil(
+      'shop',
+      'timed pause at step 3',
+      (r) => r.status?.currentStepIndex === 3,
+    );
     expect(await canaryWeight()).toBe('60');
 
-    const done = await waitForRollout(
+    const done = await rollouts.waitUntil(
+      'shop',
       'Healthy at v2',
       (r) => r.status?.phase === 'Healthy' && r.status.stableRS === paused.status?.currentPodHash,
     );
@@ -168,13 +168,14 @@ describe('canary through NGINX Ingress', () => {
     await rollouts.patchSpec('shop', {
       spec: { template: { spec: { containers: [{ name: 'app', image: 'shop:3' }] } } },
     });
-    await waitForRollout(
+    await rollouts.waitUntil(
+      'shop',
       'paused at step 1',
       (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
     );
     expect(await canaryWeight()).toBe('20');
     await rollouts.abort('shop');
-    await waitForRollout('Degraded', (r) => r.status?.phase === 'Degraded');
+    await rollouts.waitUntil('shop', 'Degraded', (r) => r.status?.phase === 'Degraded');
     expect(await canaryWeight()).toBe('0');
   });
 });

@@ -1,7 +1,6 @@
 // A canary without a traffic router on the real control plane: the weight is the share of pods.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Rollout } from '../../src/api/rollout.js';
 import { startController, type ControllerProcess } from '../support/controller.js';
 import { installRampCrds } from '../support/crds.js';
 import { useTestNamespace } from '../support/namespace.js';
@@ -36,23 +35,6 @@ async function sizesByImage(app: string): Promise<Record<string, number>> {
   return out;
 }
 
-async function waitForRollout(
-  name: string,
-  what: string,
-  check: (r: Rollout) => boolean,
-): Promise<Rollout> {
-  let last: Rollout | undefined;
-  await waitFor(
-    `${name}: ${what}`,
-    async () => {
-      last = await rollouts.get(name);
-      return check(last);
-    },
-    { timeoutMs: 90_000 },
-  );
-  return last!;
-}
-
 describe('canary by replica ratio', () => {
   it('walks v1 → v2 through setWeight 20, pause, promote, setWeight 60, a 5s pause, and ends Healthy', async () => {
     const steps = [
@@ -62,13 +44,13 @@ describe('canary by replica ratio', () => {
       { pause: { duration: '5s' } },
     ];
     await rollouts.create(canaryRollout('web', 'web:1', steps));
-    await waitForRollout('web', 'Healthy at v1', (r) => r.status?.phase === 'Healthy');
+    await rollouts.waitUntil('web', 'Healthy at v1', (r) => r.status?.phase === 'Healthy');
     expect(await sizesByImage('web')).toEqual({ 'web:1': 5 });
 
     await rollouts.patchSpec('web', {
       spec: { template: { spec: { containers: [{ name: 'app', image: 'web:2' }] } } },
     });
-    const paused = await waitForRollout(
+    const paused = await rollouts.waitUntil(
       'web',
       'paused at step 1',
       (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
@@ -78,14 +60,14 @@ describe('canary by replica ratio', () => {
     expect(paused.status?.canary?.weights?.canary.weight).toBe(20);
 
     await rollouts.promote('web');
-    await waitForRollout(
+    await rollouts.waitUntil(
       'web',
       'timed pause at step 3',
       (r) => r.status?.currentStepIndex === 3 && r.status.phase === 'Paused',
     );
     expect(await sizesByImage('web')).toEqual({ 'web:1': 2, 'web:2': 3 });
 
-    const done = await waitForRollout(
+    const done = await rollouts.waitUntil(
       'web',
       'Healthy at v2',
       (r) => r.status?.phase === 'Healthy' && r.status.currentStepIndex === 4,
@@ -103,22 +85,26 @@ describe('canary by replica ratio', () => {
 
   it('aborts back to v1 at once, reports Degraded, and retry restarts the canary', async () => {
     await rollouts.create(canaryRollout('shop', 'shop:1', [{ setWeight: 40 }, { pause: {} }]));
-    await waitForRollout('shop', 'Healthy at v1', (r) => r.status?.phase === 'Healthy');
+    await rollouts.waitUntil('shop', 'Healthy at v1', (r) => r.status?.phase === 'Healthy');
     await rollouts.patchSpec('shop', {
       spec: { template: { spec: { containers: [{ name: 'app', image: 'shop:2' }] } } },
     });
-    await waitForRollout('shop', 'paused', (r) => r.status?.phase === 'Paused');
+    await rollouts.waitUntil('shop', 'paused', (r) => r.status?.phase === 'Paused');
     expect(await sizesByImage('shop')).toEqual({ 'shop:1': 3, 'shop:2': 2 });
 
     await rollouts.abort('shop');
-    const aborted = await waitForRollout('shop', 'Degraded', (r) => r.status?.phase === 'Degraded');
+    const aborted = await rollouts.waitUntil(
+      'shop',
+      'Degraded',
+      (r) => r.status?.phase === 'Degraded',
+    );
     expect(aborted.status?.message).toContain('RolloutAborted');
     expect(aborted.status?.canary?.weights?.canary.weight).toBe(0);
     await waitFor('canary scaled away', async () => (await sizesByImage('shop'))['shop:2'] === 0);
     expect(await sizesByImage('shop')).toEqual({ 'shop:1': 5, 'shop:2': 0 });
 
     await rollouts.retry('shop');
-    await waitForRollout(
+    await rollouts.waitUntil(
       'shop',
       'paused again after retry',
       (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
@@ -128,7 +114,7 @@ describe('canary by replica ratio', () => {
 
   it('reports an invalid Rollout without disturbing the others', async () => {
     await rollouts.create(canaryRollout('broken', 'broken:1', [{ setWeight: 20, pause: {} }]));
-    const broken = await waitForRollout(
+    const broken = await rollouts.waitUntil(
       'broken',
       'InvalidSpec',
       (r) => r.status?.phase === 'Degraded',
@@ -146,7 +132,7 @@ describe('canary by replica ratio', () => {
     expect(await sizesByImage('broken')).toEqual({});
 
     await rollouts.create(canaryRollout('fine', 'fine:1', [{ setWeight: 50 }]));
-    await waitForRollout('fine', 'Healthy', (r) => r.status?.phase === 'Healthy');
+    await rollouts.waitUntil('fine', 'Healthy', (r) => r.status?.phase === 'Healthy');
     expect(controller.logs()).not.toMatch(/unexpected error|TypeError/);
   });
 });

@@ -4,13 +4,11 @@
 import { CustomObjectsApi, NetworkingV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Rollout } from '../../src/api/rollout.js';
 import { startController, type ControllerProcess } from '../support/controller.js';
 import { installRampCrds } from '../support/crds.js';
 import { useTestNamespace } from '../support/namespace.js';
 import { installRoutingCrds } from '../support/routing.js';
 import { canaryRollout, rolloutClient } from '../support/rollouts.js';
-import { waitFor } from '../support/wait.js';
 
 const ns = useTestNamespace(import.meta.url);
 const rollouts = rolloutClient(ns.kc, ns.name);
@@ -229,18 +227,6 @@ afterAll(async () => {
   await controller?.stop();
 });
 
-async function waitForRollout(
-  name: string,
-  what: string,
-  check: (r: Rollout) => boolean,
-): Promise<Rollout> {
-  let last: Rollout | undefined;
-  await waitFor(`${name}: ${what}`, async () => check((last = await rollouts.get(name))), {
-    timeoutMs: 90_000,
-  });
-  return last!;
-}
-
 describe('traffic router contract', () => {
   it.each(Object.keys(cases))(
     '%s: weights follow the steps and end on the new stable',
@@ -261,12 +247,12 @@ describe('traffic router contract', () => {
         { pause: { duration: '2s' } },
       ];
       await rollouts.create(canaryRollout(app, `${app}:1`, steps, c.routing(app), 2));
-      await waitForRollout(app, 'Healthy at v1', (r) => r.status?.phase === 'Healthy');
+      await rollouts.waitUntil(app, 'Healthy at v1', (r) => r.status?.phase === 'Healthy');
 
       await rollouts.patchSpec(app, {
         spec: { template: { spec: { containers: [{ name: 'app', image: `${app}:2` }] } } },
       });
-      const paused = await waitForRollout(
+      const paused = await rollouts.waitUntil(
         app,
         'paused at 20%',
         (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
@@ -275,10 +261,10 @@ describe('traffic router contract', () => {
       if (kind !== 'replica ratio') expect(paused.status?.canary?.weights?.verified).toBe(true);
 
       await rollouts.promote(app);
-      await waitForRollout(app, 'at 60%', (r) => (r.status?.currentStepIndex ?? 0) >= 3);
+      await rollouts.waitUntil(app, 'at 60%', (r) => (r.status?.currentStepIndex ?? 0) >= 3);
       expect(await c.weights(app)).toEqual([60, 40]);
 
-      const done = await waitForRollout(
+      const done = await rollouts.waitUntil(
         app,
         'Healthy at v2',
         (r) => r.status?.phase === 'Healthy' && r.status.stableRS === paused.status?.currentPodHash,

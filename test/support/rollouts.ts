@@ -3,6 +3,7 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 
 import type { Rollout } from '../../src/api/rollout.js';
 import { rawRequest } from '../../src/kube/raw.js';
+import { waitFor } from './wait.js';
 
 const group = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts' };
 
@@ -43,6 +44,27 @@ export function rolloutClient(kc: KubeConfig, namespace: string) {
         body: { status: { pauseConditions: null } },
         contentType: 'application/merge-patch+json',
       });
+    },
+    /** Polls the Rollout until `check` holds; returns the Rollout as last read. */
+    waitUntil: async (
+      name: string,
+      what: string,
+      check: (r: Rollout) => boolean,
+    ): Promise<Rollout> => {
+      let last: Rollout | undefined;
+      await waitFor(
+        `${name}: ${what}`,
+        async () =>
+          check(
+            (last = (await custom.getNamespacedCustomObject({
+              ...group,
+              namespace,
+              name,
+            })) as Rollout),
+          ),
+        { timeoutMs: 90_000 },
+      );
+      return last!;
     },
     /** `kubectl argo rollouts abort`. */
     abort: (name: string) =>
