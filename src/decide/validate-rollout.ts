@@ -124,6 +124,7 @@ function validateCanary(canary: CanaryStrategy): FieldError[] {
     ...(routing ? validateRouting(canary, routing) : validateWithoutRouting(canary)),
     ...(canary.steps ?? []).flatMap((step, i) => validateStep(step, `${at}.steps[${i}]`, routing)),
     ...validateAntiAffinity(canary.antiAffinity, `${at}.antiAffinity`),
+    ...(canary.analysis ? [err(`${at}.analysis`, M.unsupported('Background analysis'))] : []),
   ];
 }
 
@@ -242,6 +243,8 @@ function unsupportedSteps(step: CanaryStep, at: string): FieldError[] {
   const out: FieldError[] = [];
   if (step.experiment) out.push(err(`${at}.experiment`, M.unsupported('The experiment step')));
   if (step.plugin) out.push(err(`${at}.plugin`, M.unsupported('The plugin step')));
+  // Until the analysis controller lands, an analysis step must not pass as if it had succeeded.
+  if (step.analysis) out.push(err(`${at}.analysis`, M.unsupported('The analysis step')));
   return out;
 }
 

@@ -312,7 +312,8 @@ describe('the Argo-format fixtures', () => {
     ['smi-nginx.yaml', []],
     ['traefik.yaml', []],
     ['gateway-api.yaml', []],
-    ['analysis.yaml', []],
+    // Analysis lands with its own issue; until then it is reported, never skipped.
+    ['analysis.yaml', ['spec.strategy.canary.steps[1].analysis', 'spec.strategy.canary.analysis']],
     ['workload-ref.yaml', []],
     ['metadata-affinity.yaml', []],
     ['blue-green.yaml', []],
