@@ -8,7 +8,8 @@ export function fakeNode(name: string): {
   metadata: { name: string; annotations: Record<string, string>; labels: Record<string, string> };
   status: Record<string, unknown>;
 } {
-  const resources = { cpu: '64', memory: '256Gi', pods: '1000' };
+  // Room for benchmarks with thousands of pods: kwok pods cost nothing.
+  const resources = { cpu: '1000', memory: '4Ti', pods: '20000' };
   return {
     apiVersion: 'v1',
     kind: 'Node',
