@@ -1,6 +1,6 @@
 // One control plane per test run: started here, handed to test files through `inject`, stopped at
 // the end. With RAMP_TEST_KUBECONFIG set, that cluster is used and nothing is built or started.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,6 +24,32 @@ declare module 'vitest' {
 }
 
 /** Starts (or adopts) the cluster for the run and returns the teardown that stops it. */
+const runDirPrefix = 'ramp-test-cp-';
+
+/**
+ * Stops control planes left by earlier test runs that were killed before their teardown (a
+ * SIGKILL, a CI time-out): their owner process is gone, so nothing else would ever stop them.
+ */
+async function reapAbandoned(): Promise<void> {
+  for (const name of await readdir(tmpdir())) {
+    if (!name.startsWith(runDirPrefix)) continue;
+    const dir = join(tmpdir(), name);
+    const owner = Number(await readFile(join(dir, 'owner.pid'), 'utf8').catch(() => '0'));
+    if (owner > 0 && alive(owner)) continue;
+    await down(dir).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env.RAMP_TEST_KUBECONFIG;
   if (external) {
@@ -38,7 +64,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cwd: process.cwd(),
     stderrIsTTY: false,
   });
-  const runDir = await mkdtemp(join(tmpdir(), 'ramp-test-cp-'));
+  await reapAbandoned();
+  const runDir = await mkdtemp(join(tmpdir(), runDirPrefix));
+  await writeFile(join(runDir, 'owner.pid'), String(process.pid));
   const log = createLogger({ level: 'info', format: 'pretty', color: false, name: 'test-setup' });
   const { state } = await up({ ...config, runDir, log });
   project.provide('kubeconfig', state.kubeconfig);
