@@ -34,6 +34,18 @@ export async function act(
           name: action.name,
         });
         break;
+      case 'scaleWorkload':
+        await mergePatch(
+          kc,
+          {
+            apiVersion: 'apps/v1',
+            plural: 'deployments',
+            namespace: ns(rollout),
+            name: action.name,
+          },
+          { spec: { replicas: action.replicas } },
+        );
+        break;
       case 'setServiceSelector':
         await mergePatch(
           kc,

@@ -22,7 +22,12 @@ import { CompositeRouter, RoutingError, type TrafficRouter } from '../../traffic
 import { weightedKindsFor } from '../../traffic/weighted.js';
 import { WeightedRouter } from '../../traffic/weighted-router.js';
 import { act } from './act.js';
-import { observeRollout } from './observe.js';
+import {
+  missingWorkloadMessage,
+  resolveWorkload,
+  withWorkload,
+} from '../../decide/workload-ref.js';
+import { observeRollout, observeWorkload } from './observe.js';
 import { recordStatus } from './record.js';
 
 /** Argo's label that assigns a Rollout to one controller instance. */
@@ -38,6 +43,9 @@ export interface RolloutControllerOptions {
 }
 
 type RolloutObject = Rollout & KubernetesObject;
+
+/** How often a workloadRef Rollout re-reads its Deployment for template changes. */
+const workloadPollMs = 5_000;
 
 /** Longest wait for the cache to show our own status write before acting anyway. */
 const staleCacheLimitMs = 10_000;
@@ -185,7 +193,24 @@ export class RolloutController {
       const message = InvalidSpecMessage.unsupported('The blueGreen strategy');
       return { status: statusFor({ facts, invalidMessage: message }), actions: [] };
     }
-    return planCanary(facts);
+    if (!rollout.spec.workloadRef) return planCanary(facts);
+    const workload = await observeWorkload(this.kc, rollout);
+    if (!workload)
+      return {
+        status: statusFor({ facts, invalidMessage: missingWorkloadMessage(rollout) }),
+        actions: [],
+        requeueAfterMs: 30_000,
+      };
+    const plan = withWorkload(
+      planCanary({ ...facts, rollout: resolveWorkload(rollout, workload) }),
+      rollout,
+      workload,
+    );
+    // Deployments are not watched (a cache of every Deployment costs memory): look again soon.
+    return {
+      ...plan,
+      requeueAfterMs: Math.min(plan.requeueAfterMs ?? workloadPollMs, workloadPollMs),
+    };
   }
 
   private async record(key: string, rollout: RolloutObject, plan: RolloutPlan): Promise<void> {

@@ -1,10 +1,18 @@
 // Observe: everything a pass needs, read from informer caches (no API calls).
-import type { KubernetesObject, V1ObjectMeta, V1ReplicaSet } from '@kubernetes/client-node';
+import type {
+  KubeConfig,
+  KubernetesObject,
+  V1Deployment,
+  V1ObjectMeta,
+  V1ReplicaSet,
+} from '@kubernetes/client-node';
 
 import type { Rollout } from '../../api/rollout.js';
 import { podTemplateHashLabel } from '../../decide/hash.js';
 import type { ReplicaSetFacts, RolloutFacts } from '../../decide/rollout-plan.js';
+import type { WorkloadFacts } from '../../decide/workload-ref.js';
 import type { Informer } from '../../kube/informer.js';
+import { KubeRequestError, rawRequest, resourcePath } from '../../kube/raw.js';
 import type { TrafficRouter } from '../../traffic/router.js';
 
 /** Argo's revision annotation on ReplicaSets. */
@@ -59,6 +67,38 @@ function sizes(
     readyReplicas: status.readyReplicas ?? 0,
     availableReplicas: status.availableReplicas ?? 0,
     observed: (status.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 0),
+  };
+}
+
+/** The Deployment a workloadRef names, read from the API server (undefined when absent or not a Deployment). */
+export async function observeWorkload(
+  kc: KubeConfig,
+  rollout: Rollout,
+): Promise<WorkloadFacts | undefined> {
+  const ref = rollout.spec.workloadRef;
+  if (ref?.kind !== 'Deployment' || ref.apiVersion !== 'apps/v1' || !ref.name) return undefined;
+  const path = resourcePath({
+    apiVersion: 'apps/v1',
+    plural: 'deployments',
+    namespace: rollout.metadata.namespace,
+    name: ref.name,
+  });
+  try {
+    return workloadFacts(ref.name, await rawRequest<V1Deployment>(kc, { method: 'GET', path }));
+  } catch (err) {
+    if (err instanceof KubeRequestError && err.statusCode === 404) return undefined;
+    throw err;
+  }
+}
+
+function workloadFacts(name: string, d: V1Deployment): WorkloadFacts {
+  const spec = d.spec ?? { selector: {}, template: {} };
+  return {
+    name,
+    generation: d.metadata?.generation ?? 0,
+    replicas: spec.replicas ?? 1,
+    selector: spec.selector as Record<string, unknown>,
+    template: spec.template as Record<string, unknown>,
   };
 }
 
