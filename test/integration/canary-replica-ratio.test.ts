@@ -1,25 +1,14 @@
 // A canary without a traffic router on the real control plane: the weight is the share of pods.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startController, type ControllerProcess } from '../support/controller.js';
-import { installRampCrds } from '../support/crds.js';
+import { useController } from '../support/controller.js';
 import { useTestNamespace } from '../support/namespace.js';
 import { canaryRollout, rolloutClient } from '../support/rollouts.js';
 import { waitFor } from '../support/wait.js';
 
 const ns = useTestNamespace(import.meta.url);
 const rollouts = rolloutClient(ns.kc, ns.name);
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  await installRampCrds(ns.kc);
-  controller = startController(ns.name);
-});
-
-afterAll(async () => {
-  await controller?.stop();
-  (await import('node:fs')).writeFileSync('/tmp/ctl-test.log', controller.logs());
-});
+const controller = useController(ns);
 
 /** Ready pods per image, e.g. { 'web:1': 4, 'web:2': 1 }. */
 async function sizesByImage(app: string): Promise<Record<string, number>> {
@@ -133,6 +122,6 @@ describe('canary by replica ratio', () => {
 
     await rollouts.create(canaryRollout('fine', 'fine:1', [{ setWeight: 50 }]));
     await rollouts.waitUntil('fine', 'Healthy', (r) => r.status?.phase === 'Healthy');
-    expect(controller.logs()).not.toMatch(/unexpected error|TypeError/);
+    expect(controller.process.logs()).not.toMatch(/unexpected error|TypeError/);
   });
 });

@@ -1,9 +1,8 @@
 // --instance-id: a controller handles only Rollouts labelled with its id; one without the flag
 // handles only unlabelled Rollouts (Argo's partitioning).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startController, type ControllerProcess } from '../support/controller.js';
-import { installRampCrds } from '../support/crds.js';
+import { startController, useController } from '../support/controller.js';
 import { useTestNamespace } from '../support/namespace.js';
 import { canaryRollout, rolloutClient } from '../support/rollouts.js';
 import { waitFor } from '../support/wait.js';
@@ -11,16 +10,7 @@ import { waitFor } from '../support/wait.js';
 const ns = useTestNamespace(import.meta.url);
 const rollouts = rolloutClient(ns.kc, ns.name);
 const label = 'argo-rollouts.argoproj.io/controller-instance-id';
-let blue: ControllerProcess;
-
-beforeAll(async () => {
-  await installRampCrds(ns.kc);
-  blue = startController(ns.name, ['--instance-id', 'blue']);
-});
-
-afterAll(async () => {
-  await blue?.stop();
-});
+useController(ns, ['--instance-id', 'blue']);
 
 const labelled = (name: string, id: string) => {
   const body = canaryRollout(name, `${name}:1`, [{ setWeight: 50 }], {}, 1);

@@ -1,25 +1,15 @@
 // workloadRef: the Rollout takes its template from an existing Deployment, scales the Deployment
 // down once it is Healthy (scaleDown: onsuccess), and a new Deployment template starts a canary.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startController, type ControllerProcess } from '../support/controller.js';
-import { installRampCrds } from '../support/crds.js';
+import { useController } from '../support/controller.js';
 import { useTestNamespace } from '../support/namespace.js';
 import { rolloutClient } from '../support/rollouts.js';
 import { waitFor } from '../support/wait.js';
 
 const ns = useTestNamespace(import.meta.url);
 const rollouts = rolloutClient(ns.kc, ns.name);
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  await installRampCrds(ns.kc);
-  controller = startController(ns.name);
-});
-
-afterAll(async () => {
-  await controller?.stop();
-});
+useController(ns);
 
 const deployment = (image: string) => ({
   metadata: { name: 'legacy' },

@@ -4,7 +4,10 @@ import { appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+
+import { installRampCrds } from './crds.js';
+import type { TestNamespace } from './namespace.js';
 
 import { rampBin } from './ramp-cli.js';
 
@@ -56,5 +59,31 @@ export function startController(namespace: string, extraArgs: string[] = []): Co
     logs: () => output,
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
+  };
+}
+
+/** A controller started for a test file, reachable after its beforeAll has run. */
+export interface UsedController {
+  readonly process: ControllerProcess;
+}
+
+/**
+ * Registers hooks that install ramp's CRDs and start `ramp controller` for the file's namespace
+ * before its tests, and stop it after them.
+ */
+export function useController(ns: TestNamespace, extraArgs: string[] = []): UsedController {
+  let current: ControllerProcess | undefined;
+  beforeAll(async () => {
+    await installRampCrds(ns.kc);
+    current = startController(ns.name, extraArgs);
+  });
+  afterAll(async () => {
+    await current?.stop();
+  });
+  return {
+    get process(): ControllerProcess {
+      if (!current) throw new Error('the controller starts in beforeAll');
+      return current;
+    },
   };
 }
