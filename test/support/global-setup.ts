@@ -1,6 +1,6 @@
 // One control plane per test run: started here, handed to test files through `inject`, stopped at
 // the end. With RAMP_TEST_KUBECONFIG set, that cluster is used and nothing is built or started.
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,6 +32,7 @@ const runDirPrefix = 'ramp-test-cp-';
  */
 async function reapAbandoned(): Promise<void> {
   for (const name of await readdir(tmpdir())) {
+    if (name.startsWith('ramp-controller-')) await removeIfOld(join(tmpdir(), name));
     if (!name.startsWith(runDirPrefix)) continue;
     const dir = join(tmpdir(), name);
     const owner = Number(await readFile(join(dir, 'owner.pid'), 'utf8').catch(() => '0'));
@@ -39,6 +40,12 @@ async function reapAbandoned(): Promise<void> {
     await down(dir).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Controller logs of earlier runs (kept for a day to read after a failure). */
+async function removeIfOld(file: string): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (info && Date.now() - info.mtimeMs > 86_400_000) await rm(file, { force: true });
 }
 
 function alive(pid: number): boolean {
