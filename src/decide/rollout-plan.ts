@@ -58,6 +58,7 @@ export type RolloutAction =
   | { kind: 'scaleReplicaSet'; name: string; replicas: number; scaleDownDeadline?: string | null }
   | { kind: 'deleteReplicaSet'; name: string }
   | { kind: 'scaleWorkload'; name: string; replicas: number }
+  | { kind: 'deletePod'; name: string }
   | { kind: 'setWeight'; weight: number; canaryHash: string; stableHash: string }
   | { kind: 'setServiceSelector'; service: string; podHash: string }
   | { kind: 'event'; type: 'Normal' | 'Warning'; reason: string; message: string };

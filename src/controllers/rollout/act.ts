@@ -18,62 +18,62 @@ export async function act(
   actions: readonly RolloutAction[],
   router: TrafficRouter | undefined,
 ): Promise<void> {
-  for (const action of actions) {
-    switch (action.kind) {
-      case 'createReplicaSet':
-        await createIfAbsent(kc, 'replicasets', replicaSetBody(rollout, action));
-        break;
-      case 'scaleReplicaSet':
-        await scale(kc, rollout, action);
-        break;
-      case 'deleteReplicaSet':
-        await deleteIfPresent(kc, {
-          apiVersion: 'apps/v1',
-          plural: 'replicasets',
-          namespace: ns(rollout),
-          name: action.name,
-        });
-        break;
-      case 'scaleWorkload':
-        await mergePatch(
-          kc,
-          {
-            apiVersion: 'apps/v1',
-            plural: 'deployments',
-            namespace: ns(rollout),
-            name: action.name,
-          },
-          { spec: { replicas: action.replicas } },
-        );
-        break;
-      case 'setServiceSelector':
-        await mergePatch(
-          kc,
-          { apiVersion: 'v1', plural: 'services', namespace: ns(rollout), name: action.service },
-          {
-            spec: { selector: { [podTemplateHashLabel]: action.podHash } },
-          },
-        );
-        break;
-      case 'setWeight':
-        await router?.setWeight(rollout, action);
-        break;
-      case 'event':
-        await recordEvent(
-          kc,
-          {
-            apiVersion: rollout.apiVersion,
-            kind: 'Rollout',
-            namespace: ns(rollout),
-            name: rollout.metadata.name,
-            uid: rollout.metadata.uid,
-          },
-          action,
-        );
-        break;
-    }
-  }
+  const ctx: ActContext = { kc, rollout, router };
+  for (const action of actions)
+    await (handlers[action.kind] as Handler<typeof action.kind>)(ctx, action);
 }
+
+interface ActContext {
+  readonly kc: KubeConfig;
+  readonly rollout: Rollout;
+  readonly router: TrafficRouter | undefined;
+}
+
+type Handler<K extends RolloutAction['kind']> = (
+  ctx: ActContext,
+  action: Action<K>,
+) => Promise<void>;
+
+const ref = (ctx: ActContext, apiVersion: string, plural: string, name: string) => ({
+  apiVersion,
+  plural,
+  namespace: ns(ctx.rollout),
+  name,
+});
+
+/** One writer per action kind. */
+const handlers: { [K in RolloutAction['kind']]: Handler<K> } = {
+  createReplicaSet: (ctx, a) =>
+    createIfAbsent(ctx.kc, 'replicasets', replicaSetBody(ctx.rollout, a)),
+  scaleReplicaSet: (ctx, a) => scale(ctx.kc, ctx.rollout, a),
+  deleteReplicaSet: (ctx, a) => deleteIfPresent(ctx.kc, ref(ctx, 'apps/v1', 'replicasets', a.name)),
+  deletePod: (ctx, a) => deleteIfPresent(ctx.kc, ref(ctx, 'v1', 'pods', a.name)),
+  scaleWorkload: async (ctx, a) => {
+    await mergePatch(ctx.kc, ref(ctx, 'apps/v1', 'deployments', a.name), {
+      spec: { replicas: a.replicas },
+    });
+  },
+  setServiceSelector: async (ctx, a) => {
+    await mergePatch(ctx.kc, ref(ctx, 'v1', 'services', a.service), {
+      spec: { selector: { [podTemplateHashLabel]: a.podHash } },
+    });
+  },
+  setWeight: async (ctx, a) => {
+    await ctx.router?.setWeight(ctx.rollout, a);
+  },
+  event: (ctx, a) =>
+    recordEvent(
+      ctx.kc,
+      {
+        apiVersion: ctx.rollout.apiVersion,
+        kind: 'Rollout',
+        namespace: ns(ctx.rollout),
+        name: ctx.rollout.metadata.name,
+        uid: ctx.rollout.metadata.uid,
+      },
+      a,
+    ),
+};
 
 function ns(rollout: Rollout): string {
   return rollout.metadata.namespace ?? '';

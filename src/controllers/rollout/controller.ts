@@ -27,7 +27,8 @@ import {
   resolveWorkload,
   withWorkload,
 } from '../../decide/workload-ref.js';
-import { observeRollout, observeWorkload } from './observe.js';
+import { pendingRestart, withRestart } from '../../decide/restart.js';
+import { observePods, observeRollout, observeWorkload } from './observe.js';
 import { recordStatus } from './record.js';
 
 /** Argo's label that assigns a Rollout to one controller instance. */
@@ -182,6 +183,19 @@ export class RolloutController {
   }
 
   private async plan(rollout: RolloutObject): Promise<RolloutPlan> {
+    const plan = await this.planRollout(rollout);
+    const facts = { rollout, now: Date.now() };
+    if (pendingRestart(facts) === undefined) return plan;
+    const observed = await observeRollout(
+      rollout,
+      this.informers.replicaSets,
+      undefined,
+      facts.now,
+    );
+    return withRestart(plan, observed, await observePods(this.kc, rollout));
+  }
+
+  private async planRollout(rollout: RolloutObject): Promise<RolloutPlan> {
     const now = Date.now();
     const facts = await observeRollout(
       rollout,

@@ -1,15 +1,18 @@
-// Observe: everything a pass needs, read from informer caches (no API calls).
+// Observe: everything a pass needs, read from informer caches; the few kinds that are not cached
+// (a workloadRef Deployment, pods during a restart) are read on demand.
 import type {
   KubeConfig,
   KubernetesObject,
   V1Deployment,
   V1ObjectMeta,
+  V1Pod,
   V1ReplicaSet,
 } from '@kubernetes/client-node';
 
 import type { Rollout } from '../../api/rollout.js';
 import { podTemplateHashLabel } from '../../decide/hash.js';
 import type { ReplicaSetFacts, RolloutFacts } from '../../decide/rollout-plan.js';
+import type { PodFacts } from '../../decide/restart.js';
 import type { WorkloadFacts } from '../../decide/workload-ref.js';
 import type { Informer } from '../../kube/informer.js';
 import { KubeRequestError, rawRequest, resourcePath } from '../../kube/raw.js';
@@ -100,6 +103,21 @@ function workloadFacts(name: string, d: V1Deployment): WorkloadFacts {
     selector: spec.selector as Record<string, unknown>,
     template: spec.template as Record<string, unknown>,
   };
+}
+
+/** The Rollout's pods, listed from the API server only while a restart is pending. */
+export async function observePods(kc: KubeConfig, rollout: Rollout): Promise<PodFacts[]> {
+  const labels = Object.entries(rollout.spec.selector?.matchLabels ?? {}).map(
+    ([k, v]) => `${k}=${v}`,
+  );
+  const path = `${resourcePath({ apiVersion: 'v1', plural: 'pods', namespace: rollout.metadata.namespace })}?labelSelector=${encodeURIComponent(labels.join(','))}`;
+  const list = await rawRequest<{ items: V1Pod[] }>(kc, { method: 'GET', path });
+  return list.items
+    .filter((p) => !p.metadata?.deletionTimestamp)
+    .map((p) => ({
+      name: p.metadata?.name ?? '',
+      created: Date.parse(String(p.metadata?.creationTimestamp ?? '')),
+    }));
 }
 
 /** Builds the facts of one pass. */
