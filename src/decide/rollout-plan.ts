@@ -413,12 +413,17 @@ function scaleDownOld(
   const delayMs = scaleDownDelayMs(ctx);
   const actions: RolloutAction[] = [];
   let requeueAfterMs = Infinity;
-  for (const rs of ctx.facts.replicaSets) {
-    if (keep.includes(rs.podHash) || rs.specReplicas === 0) continue;
-    const step = scaleDownStep(rs, delayMs, ctx.facts.now);
+  // Newest first: scaleDownDelayRevisionLimit keeps only that many old ReplicaSets waiting out
+  // the delay; older ones go at once.
+  const running = ctx.facts.replicaSets
+    .filter((rs) => !keep.includes(rs.podHash) && rs.specReplicas > 0)
+    .sort((a, b) => b.revision - a.revision);
+  const limit = ctx.facts.rollout.spec.strategy?.canary?.scaleDownDelayRevisionLimit ?? Infinity;
+  running.forEach((rs, i) => {
+    const step = scaleDownStep(rs, i < limit ? delayMs : 0, ctx.facts.now);
     if (step.action) actions.push(step.action);
     requeueAfterMs = Math.min(requeueAfterMs, step.waitMs ?? Infinity);
-  }
+  });
   return Number.isFinite(requeueAfterMs) ? { actions, requeueAfterMs } : { actions };
 }
 

@@ -306,6 +306,31 @@ describe('planCanary', () => {
     expect(w.sizes()).toEqual([5, 0]);
   });
 
+  it.each([
+    [undefined, [5, 5, 5]],
+    [1, [0, 5, 5]],
+    [0, [0, 0, 5]],
+  ])(
+    'with scaleDownDelayRevisionLimit %j, old ReplicaSets waiting out the delay: %j',
+    (limit, sizes) => {
+      const routing = {
+        canaryService: 'c',
+        stableService: 's',
+        scaleDownDelaySeconds: 60,
+        ...(limit === undefined ? {} : { scaleDownDelayRevisionLimit: limit }),
+        trafficRouting: { nginx: { stableIngress: 'web' } },
+      };
+      const w = new World(rollout('web:1', [{ setWeight: 50 }], routing), true);
+      w.settle();
+      for (const image of ['web:2', 'web:3']) {
+        w.update(image);
+        w.ro = { ...w.ro, status: { ...w.ro.status, promoteFull: true } };
+        w.settle();
+      }
+      expect(w.sizes()).toEqual(sizes);
+    },
+  );
+
   it('holds still while spec.paused is set', () => {
     const w = new World(rollout('web:1', [{ setWeight: 20 }, { setWeight: 40 }]));
     w.settle();
