@@ -29,11 +29,6 @@ export function withoutHashLabel(template: Record<string, unknown>): Record<stri
   return { ...template, metadata: { ...metadata, labels } };
 }
 
-/** True when two pod templates are the same apart from the hash label. */
-export function sameTemplate(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return canonicalJson(withoutHashLabel(a)) === canonicalJson(withoutHashLabel(b));
-}
-
 /** The hash of a pod template (and collision count), in the safe alphabet. */
 export function podTemplateHash(template: Record<string, unknown>, collisionCount = 0): string {
   const digest = createHash('sha256')

@@ -3,7 +3,7 @@
 import { ConditionType, PauseReason, Phase, Reason } from '../api/conditions.js';
 import type { RolloutCondition, RolloutStatus } from '../api/rollout.js';
 import type { CanaryState } from '../machines/canary.js';
-import { podTemplateHashLabel, canonicalJson } from './hash.js';
+import { canonicalJson } from './hash.js';
 import type { RolloutFacts } from './rollout-plan.js';
 
 /** What the status is computed from: a valid pass's decision, or an invalid spec's message. */
@@ -353,9 +353,4 @@ function removeCondition(
   type: string,
 ): RolloutCondition[] {
   return (conditions ?? []).filter((c) => c.type !== type);
-}
-
-/** The label selector of a ReplicaSet or Service for one template hash. */
-export function hashSelector(podHash: string): Record<string, string> {
-  return { [podTemplateHashLabel]: podHash };
 }

@@ -20,7 +20,7 @@ export async function createIfAbsent(
   try {
     await rawRequest(kc, { method: 'POST', path, body: obj });
   } catch (err) {
-    if (!(err instanceof KubeRequestError && err.statusCode === 409)) throw err;
+    if (!isConflictError(err)) throw err;
   }
 }
 
@@ -48,7 +48,7 @@ export async function deleteIfPresent(
   try {
     await rawRequest(kc, { method: 'DELETE', path: resourcePath(ref) });
   } catch (err) {
-    if (!(err instanceof KubeRequestError && err.statusCode === 404)) throw err;
+    if (!isNotFoundError(err)) throw err;
   }
 }
 

@@ -4,8 +4,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 
 import type { Rollout } from '../api/rollout.js';
 import { podTemplateHashLabel } from '../decide/hash.js';
-import { KubeRequestError, rawRequest, resourcePath } from '../kube/raw.js';
-import { createIfAbsent, mergePatch } from '../kube/rollout-io.js';
+import { rawRequest, resourcePath } from '../kube/raw.js';
+import { createIfAbsent, isNotFoundError, mergePatch } from '../kube/rollout-io.js';
 import { ownerReference } from './nginx.js';
 import { RoutingError, type TrafficRouter, type WeightTarget } from './router.js';
 import type { ObjectRef, WeightedKind } from './weighted.js';
@@ -80,7 +80,7 @@ export class WeightedRouter implements TrafficRouter {
     try {
       return await rawRequest<Obj>(this.kc, { method: 'GET', path: resourcePath(ref) });
     } catch (err) {
-      if (err instanceof KubeRequestError && err.statusCode === 404) return undefined;
+      if (isNotFoundError(err)) return undefined;
       throw err;
     }
   }

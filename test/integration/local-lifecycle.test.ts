@@ -195,6 +195,8 @@ describe.skipIf(!inject('localControlPlane'))('ramp local up / down', () => {
       RAMP_TOOLS_DIR: tools,
     });
     expect(result.code).toBe(1);
+    // Progress names the binary before the build starts; the failure quotes Go's reason.
+    expect(result.stderr).toContain('building etcd (go.etcd.io/etcd/server/v3)');
     expect(result.stderr).toContain('building etcd failed (go build exited 1)');
     expect(result.stderr).toContain('missing go.sum entry');
     expect(result.stderr).toContain(`full build log: ${cache}/go-tools/etcd-build.log`);

@@ -149,10 +149,12 @@ export class RolloutController {
       );
       return { requeueAfterMs: 100 };
     }
-    const plan = await this.plan(rollout);
+    // One router per pass: it is both read in observe and written in act.
+    const router = this.routerFor(rollout);
+    const plan = await this.plan(rollout, router);
     this.log.debug({ rollout: key, actions: plan.actions.length }, 'planned');
     try {
-      await act(this.kc, rollout, plan.actions, this.routerFor(rollout));
+      await act(this.kc, rollout, plan.actions, router);
     } catch (err) {
       if (!(err instanceof RoutingError)) throw err;
       await this.reportRoutingError(rollout, err);
@@ -182,8 +184,11 @@ export class RolloutController {
     return Date.now() - stale.at < staleCacheLimitMs;
   }
 
-  private async plan(rollout: RolloutObject): Promise<RolloutPlan> {
-    const plan = await this.planRollout(rollout);
+  private async plan(
+    rollout: RolloutObject,
+    router: TrafficRouter | undefined,
+  ): Promise<RolloutPlan> {
+    const plan = await this.planRollout(rollout, router);
     const facts = { rollout, now: Date.now() };
     if (pendingRestart(facts) === undefined) return plan;
     const observed = await observeRollout(
@@ -195,14 +200,12 @@ export class RolloutController {
     return withRestart(plan, observed, await observePods(this.kc, rollout));
   }
 
-  private async planRollout(rollout: RolloutObject): Promise<RolloutPlan> {
+  private async planRollout(
+    rollout: RolloutObject,
+    router: TrafficRouter | undefined,
+  ): Promise<RolloutPlan> {
     const now = Date.now();
-    const facts = await observeRollout(
-      rollout,
-      this.informers.replicaSets,
-      this.routerFor(rollout),
-      now,
-    );
+    const facts = await observeRollout(rollout, this.informers.replicaSets, router, now);
     if (rollout.spec.strategy?.blueGreen && !rollout.spec.strategy.canary) {
       const message = InvalidSpecMessage.unsupported('The blueGreen strategy');
       return { status: statusFor({ facts, invalidMessage: message }), actions: [] };

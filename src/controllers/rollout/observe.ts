@@ -15,7 +15,8 @@ import type { ReplicaSetFacts, RolloutFacts } from '../../decide/rollout-plan.js
 import type { PodFacts } from '../../decide/restart.js';
 import type { WorkloadFacts } from '../../decide/workload-ref.js';
 import type { Informer } from '../../kube/informer.js';
-import { KubeRequestError, rawRequest, resourcePath } from '../../kube/raw.js';
+import { rawRequest, resourcePath } from '../../kube/raw.js';
+import { isNotFoundError } from '../../kube/rollout-io.js';
 import type { TrafficRouter } from '../../traffic/router.js';
 
 /** Argo's revision annotation on ReplicaSets. */
@@ -89,7 +90,7 @@ export async function observeWorkload(
   try {
     return workloadFacts(ref.name, await rawRequest<V1Deployment>(kc, { method: 'GET', path }));
   } catch (err) {
-    if (err instanceof KubeRequestError && err.statusCode === 404) return undefined;
+    if (isNotFoundError(err)) return undefined;
     throw err;
   }
 }
