@@ -13,6 +13,13 @@ import {
   type CanaryStatusFacts,
 } from '../machines/canary.js';
 import { podTemplateHash, templateCovers } from './hash.js';
+import {
+  managedRouteNames,
+  routesAt,
+  routesInPlace,
+  type ManagedRoute,
+  type RouteHost,
+} from './managed-routes.js';
 import { nextReplicas, surgeCount, targetReplicas, unavailableCount } from './replicas.js';
 import { statusFor, type StatusInput } from './rollout-status.js';
 import { canaryScaleAt, weightAt } from './steps.js';
@@ -43,6 +50,8 @@ export interface RolloutFacts {
   readonly routed: boolean;
   /** The canary weight the router reports now (undefined without a router). */
   readonly actualWeight?: number | undefined;
+  /** The routing objects that carry managed header and mirror routes, as read now. */
+  readonly routeHosts?: readonly RouteHost[] | undefined;
 }
 
 /** Something the controller must do to make the world match the decision. */
@@ -59,7 +68,13 @@ export type RolloutAction =
   | { kind: 'deleteReplicaSet'; name: string }
   | { kind: 'scaleWorkload'; name: string; replicas: number }
   | { kind: 'deletePod'; name: string }
-  | { kind: 'setWeight'; weight: number; canaryHash: string; stableHash: string }
+  | {
+      kind: 'setWeight';
+      weight: number;
+      canaryHash: string;
+      stableHash: string;
+      routes: readonly ManagedRoute[];
+    }
   | { kind: 'setServiceSelector'; service: string; podHash: string }
   | { kind: 'event'; type: 'Normal' | 'Warning'; reason: string; message: string };
 
@@ -78,6 +93,8 @@ const defaultRevisionHistoryLimit = 10;
 const defaultScaleDownDelaySeconds = 30;
 /** How often to look at a rollout that waits on pods, in case an event is missed. */
 const waitingRequeueMs = 30_000;
+/** Routing objects other than Ingresses are not watched: read back a write this soon. */
+const routingVerifyMs = 500;
 
 /** Decides one pass for a canary Rollout. */
 export function planCanary(facts: RolloutFacts): RolloutPlan {
@@ -146,7 +163,7 @@ function planSteady(ctx: PlanContext): RolloutPlan {
     actions.push({ kind: 'scaleReplicaSet', name: stable.name, replicas: ctx.replicas });
   }
   actions.push(...serviceActions(ctx, ctx.stableHash, ctx.stableHash));
-  if (facts.routed) actions.push(...weightActions(ctx, 0, ctx.stableHash));
+  if (facts.routed) actions.push(...weightActions(ctx, 0, ctx.stableHash, []));
   const scaleDown = scaleDownOld(ctx, [ctx.stableHash]);
   actions.push(...scaleDown.actions, ...pruneHistory(ctx, [ctx.stableHash]));
   const statusInput: StatusInput = {
@@ -169,9 +186,12 @@ function planUpdate(ctx: PlanContext): RolloutPlan {
     facts.abortHandled ? 'aborted' : 'stepping',
     facts.currentStepIndex,
   );
+  const beforeRoutes = facts.abortHandled
+    ? []
+    : stateRoutes(ctx, 'stepping', facts.currentStepIndex);
   const decision = decideCanary(
     facts,
-    observation(ctx, stepReady(ctx, before, facts.currentStepIndex)),
+    observation(ctx, stepReady(ctx, before, facts.currentStepIndex, beforeRoutes)),
   );
   if (decision.state === 'completed') return planCompleted(ctx, decision);
   return planProgress(ctx, decision);
@@ -230,13 +250,32 @@ function targets(
   });
 }
 
-/** The current step's replicas and weight are in place. */
-function stepReady(ctx: PlanContext, weight: number, stepIndex: number): boolean {
+/** The managed header and mirror routes a state stands for: none once the steps are over. */
+function stateRoutes(ctx: PlanContext, state: CanaryState, stepIndex: number): ManagedRoute[] {
+  if (state !== 'stepping' && state !== 'pausedAtStep') return [];
+  if (stepIndex >= steps(ctx).length) return [];
+  return routesAt(steps(ctx), stepIndex, managedRouteNames(ctx.facts.rollout));
+}
+
+/** The current step's replicas, weight and routes are in place. */
+function stepReady(
+  ctx: PlanContext,
+  weight: number,
+  stepIndex: number,
+  routes: readonly ManagedRoute[],
+): boolean {
   const target = targets(ctx, weight, stepIndex);
   return (
     canaryAt(byHash(ctx, ctx.podHash), target.canary) &&
     stableAt(ctx, target.stable) &&
-    weightIn(ctx, weight)
+    weightIn(ctx, weight) &&
+    routesIn(ctx, routes, weight)
+  );
+}
+
+function routesIn(ctx: PlanContext, routes: readonly ManagedRoute[], weight: number): boolean {
+  return (ctx.facts.routeHosts ?? []).every((host) =>
+    routesInPlace(host, ctx.facts.rollout, routes, weight),
   );
 }
 
@@ -261,7 +300,8 @@ function planProgress(ctx: PlanContext, decision: CanaryDecision): RolloutPlan {
     decision.state === 'aborted' && ctx.facts.routed ? abortedScaleActions(ctx) : undefined;
   const actions: RolloutAction[] =
     aborted?.actions ?? scaleActions(ctx, weight, decision.context.stepIndex);
-  if (ctx.facts.routed) actions.push(...weightActions(ctx, weight, ctx.podHash));
+  const routes = stateRoutes(ctx, decision.state, decision.context.stepIndex);
+  if (ctx.facts.routed) actions.push(...weightActions(ctx, weight, ctx.podHash, routes));
   actions.push(...serviceActions(ctx, ctx.podHash, ctx.stableHash));
   actions.push(...emitEvents(ctx, decision));
   const scaleDown = scaleDownOld(ctx, [ctx.stableHash, ctx.podHash]);
@@ -278,23 +318,25 @@ function planProgress(ctx: PlanContext, decision: CanaryDecision): RolloutPlan {
   const deadline = deadlineOutcome(ctx, computed);
   actions.push(...deadline.actions);
   const status = deadline.status;
-  const delays = Math.min(
-    scaleDown.requeueAfterMs ?? Infinity,
-    aborted?.requeueAfterMs ?? Infinity,
-  );
+  const routingWrite = actions.some((a) => a.kind === 'setWeight') ? routingVerifyMs : undefined;
   return {
     status,
     actions,
-    requeueAfterMs: requeueFor(ctx, decision, Number.isFinite(delays) ? delays : undefined),
+    requeueAfterMs: requeueFor(ctx, decision, [
+      scaleDown.requeueAfterMs,
+      aborted?.requeueAfterMs,
+      routingWrite,
+    ]),
   };
 }
 
+/** The soonest of the pass's own waits (delays, read-backs) and what its state waits for. */
 function requeueFor(
   ctx: PlanContext,
   decision: CanaryDecision,
-  scaleDownMs: number | undefined,
+  waits: readonly (number | undefined)[],
 ): number | undefined {
-  const candidates = [scaleDownMs ?? Infinity];
+  const candidates = waits.map((w) => w ?? Infinity);
   if (decision.emits.some((e) => e.type === 'stepCompleted' || e.type === 'retried'))
     candidates.push(0);
   if (decision.state === 'pausedAtStep') {
@@ -386,9 +428,14 @@ function planCompleted(ctx: PlanContext, decision: CanaryDecision): RolloutPlan 
   };
 }
 
-function weightActions(ctx: PlanContext, weight: number, canaryHash: string): RolloutAction[] {
-  if (ctx.facts.actualWeight === weight) return [];
-  return [{ kind: 'setWeight', weight, canaryHash, stableHash: ctx.stableHash }];
+function weightActions(
+  ctx: PlanContext,
+  weight: number,
+  canaryHash: string,
+  routes: readonly ManagedRoute[],
+): RolloutAction[] {
+  if (ctx.facts.actualWeight === weight && routesIn(ctx, routes, weight)) return [];
+  return [{ kind: 'setWeight', weight, canaryHash, stableHash: ctx.stableHash, routes }];
 }
 
 function serviceActions(ctx: PlanContext, canaryHash: string, stableHash: string): RolloutAction[] {

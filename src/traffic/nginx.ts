@@ -6,6 +6,7 @@ import type { KubeConfig, V1Ingress, V1IngressRule } from '@kubernetes/client-no
 import type { Rollout } from '../api/rollout.js';
 import type { Informer } from '../kube/informer.js';
 import { createIfAbsent, mergePatch } from '../kube/rollout-io.js';
+import type { RouteHost } from '../decide/managed-routes.js';
 import { RoutingError, type TrafficRouter, type WeightTarget } from './router.js';
 
 /** NGINX's own annotation prefix, used unless the Rollout names another. */
@@ -143,6 +144,16 @@ export class NginxRouter implements TrafficRouter {
     });
     // In place only when every canary Ingress agrees.
     return Promise.resolve(weights.every((w) => w === weights[0]) ? weights[0] : undefined);
+  }
+
+  /** NGINX has no header or mirror routes of ramp's. */
+  readRouteHosts(): Promise<RouteHost[]> {
+    return Promise.resolve([]);
+  }
+
+  /** Nothing to remove: the canary Ingress is owned by the Rollout and garbage-collected. */
+  removeRoutes(): Promise<void> {
+    return Promise.resolve();
   }
 
   async setWeight(rollout: Rollout, target: WeightTarget): Promise<void> {

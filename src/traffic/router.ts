@@ -1,11 +1,14 @@
 // One interface for every way of moving traffic between the stable and canary pods.
 import type { Rollout } from '../api/rollout.js';
+import type { ManagedRoute, RouteHost } from '../decide/managed-routes.js';
 
 /** Pod template hashes of both sides, for routers that select pods directly (subsets). */
 export interface WeightTarget {
   readonly weight: number;
   readonly canaryHash: string;
   readonly stableHash: string;
+  /** The header and mirror routes in force (empty: none; routers without them ignore this). */
+  readonly routes: readonly ManagedRoute[];
 }
 
 /** A traffic router: puts a canary weight in place and reads back what is in place. */
@@ -16,6 +19,10 @@ export interface TrafficRouter {
   readWeight(rollout: Rollout): Promise<number | undefined>;
   /** Puts `weight` in place (creating the routing objects ramp manages when needed). */
   setWeight(rollout: Rollout, target: WeightTarget): Promise<void>;
+  /** The routing objects that carry header and mirror routes, as they are now. */
+  readRouteHosts(rollout: Rollout): Promise<RouteHost[]>;
+  /** Takes ramp's header and mirror routes out of the routing objects (the Rollout is gone). */
+  removeRoutes(rollout: Rollout): Promise<void>;
 }
 
 /** A routing problem a person must fix (missing Ingress, wrong reference); no stack, no retry storm. */
@@ -38,5 +45,14 @@ export class CompositeRouter implements TrafficRouter {
 
   async setWeight(rollout: Rollout, target: WeightTarget): Promise<void> {
     for (const router of this.routers) await router.setWeight(rollout, target);
+  }
+
+  async readRouteHosts(rollout: Rollout): Promise<RouteHost[]> {
+    const hosts = await Promise.all(this.routers.map((r) => r.readRouteHosts(rollout)));
+    return hosts.flat();
+  }
+
+  async removeRoutes(rollout: Rollout): Promise<void> {
+    for (const router of this.routers) await router.removeRoutes(rollout);
   }
 }

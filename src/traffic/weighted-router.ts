@@ -3,12 +3,13 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 
 import type { Rollout } from '../api/rollout.js';
-import { podTemplateHashLabel } from '../decide/hash.js';
+import { canonicalJson, podTemplateHashLabel } from '../decide/hash.js';
+import { managedRouteNames, specWithRoutes, type RouteHost } from '../decide/managed-routes.js';
 import { rawRequest, resourcePath } from '../kube/raw.js';
 import { createIfAbsent, isNotFoundError, mergePatch } from '../kube/rollout-io.js';
 import { ownerReference } from './nginx.js';
 import { RoutingError, type TrafficRouter, type WeightTarget } from './router.js';
-import type { ObjectRef, WeightedKind } from './weighted.js';
+import { routeHostOf, type ObjectRef, type WeightedKind } from './weighted.js';
 
 type Obj = Record<string, unknown> & { spec?: Record<string, unknown> };
 
@@ -51,6 +52,29 @@ export class WeightedRouter implements TrafficRouter {
       if (spec) await mergePatch(this.kc, ref, { spec });
     }
     await this.labelSubsets(rollout, target);
+  }
+
+  async readRouteHosts(rollout: Rollout): Promise<RouteHost[]> {
+    if (!this.kind.routeHost || managedRouteNames(rollout).length === 0) return [];
+    const hosts: RouteHost[] = [];
+    for (const ref of this.kind.refs(rollout)) {
+      const obj = await this.get(ref);
+      const host = obj && routeHostOf(this.kind, obj);
+      if (host) hosts.push(host);
+    }
+    return hosts;
+  }
+
+  async removeRoutes(rollout: Rollout): Promise<void> {
+    if (!this.kind.routeHost || managedRouteNames(rollout).length === 0) return;
+    for (const ref of this.kind.refs(rollout)) {
+      const obj = await this.get(ref);
+      const host = obj && routeHostOf(this.kind, obj);
+      if (!host) continue;
+      const spec = specWithRoutes(host, rollout, [], 0);
+      if (canonicalJson(spec) !== canonicalJson(host.spec))
+        await mergePatch(this.kc, ref, { spec });
+    }
   }
 
   /** Istio subset routing: the DestinationRule's subsets select the two ReplicaSets' pods. */

@@ -3,6 +3,12 @@
 // Each router is a pure description (which object, how to read and write its weights); the one
 // adapter below does the reads and writes.
 import type { Rollout } from '../api/rollout.js';
+import {
+  specWithRoutes,
+  withoutManaged,
+  type RouteHost,
+  type RouteHostKind,
+} from '../decide/managed-routes.js';
 import { gatewayApiPlugin } from '../decide/validate-rollout.js';
 import type { WeightTarget } from './router.js';
 
@@ -28,6 +34,13 @@ export interface WeightedKind {
   write(obj: Obj, rollout: Rollout, target: WeightTarget): Record<string, unknown> | undefined;
   /** A body to create when the object does not exist (only kinds ramp owns, like TrafficSplit). */
   create?(rollout: Rollout, target: WeightTarget): Record<string, unknown>;
+  /** Set for kinds whose route list also carries header and mirror routes. */
+  readonly routeHost?: RouteHostKind;
+}
+
+/** The routing object as a carrier of managed routes. */
+export function routeHostOf(kind: WeightedKind, obj: Obj): RouteHost | undefined {
+  return kind.routeHost ? { router: kind.routeHost, spec: obj.spec ?? {} } : undefined;
 }
 
 function canaryOf(rollout: Rollout) {
@@ -143,99 +156,144 @@ export const gatewayKind: WeightedKind = {
       name,
     }));
   },
+  routeHost: 'gatewayAPI',
   read: (obj, rollout) => {
-    const rules = (obj.spec?.rules ?? []) as { backendRefs?: unknown }[];
+    const rules = withoutManaged(gatewayRules(obj), rollout);
     return sameForAll(
       rules.map((r) => backendWeight(r.backendRefs, canaryOf(rollout).canaryService, 'name')),
     );
   },
-  write: (obj, rollout, target) => ({
-    ...obj.spec,
-    rules: ((obj.spec?.rules ?? []) as Record<string, unknown>[]).map((rule) => ({
+  write: (obj, rollout, target) => {
+    const rules = withoutManaged(gatewayRules(obj), rollout).map((rule) => ({
       ...rule,
       backendRefs: reweigh(rule.backendRefs, 'name', rollout, target.weight),
-    })),
-  }),
+    }));
+    const host: RouteHost = { router: 'gatewayAPI', spec: { ...obj.spec, rules } };
+    return specWithRoutes(host, rollout, target.routes, target.weight);
+  },
 };
+
+function gatewayRules(obj: Obj): ({ name?: string; backendRefs?: unknown } & Obj)[] {
+  return (obj.spec?.rules ?? []) as ({ name?: string; backendRefs?: unknown } & Obj)[];
+}
 
 function sameForAll(values: (number | undefined)[]): number | undefined {
   const known = values.filter((v): v is number => v !== undefined);
   return known.length > 0 && known.every((v) => v === known[0]) ? known[0] : undefined;
 }
 
-type IstioRoute = {
+type IstioDestination = { host?: string; subset?: string };
+type IstioRoute = Obj & {
   name?: string;
-  route?: { destination?: { host?: string; subset?: string }; weight?: number }[];
+  match?: { port?: number; sniHosts?: string[] }[];
+  route?: { destination?: IstioDestination; weight?: number }[];
 };
+/** The route lists of a VirtualService that can carry weights. */
+type IstioList = 'http' | 'tls' | 'tcp';
+const istioLists: readonly IstioList[] = ['http', 'tls', 'tcp'];
 
-/** Istio VirtualService: weights of the named HTTP routes, by host (Services) or by subset. */
+/** Istio VirtualService: weights of the chosen HTTP, TLS and TCP routes, by host or by subset. */
 export const istioKind: WeightedKind = {
   name: 'istio',
-  refs: (rollout) => {
-    const istio = canaryOf(rollout).routing.istio;
-    const services = [
-      ...(istio?.virtualService ? [istio.virtualService] : []),
-      ...(istio?.virtualServices ?? []),
-    ];
-    return services.map((vs) => ({
+  routeHost: 'istio',
+  refs: (rollout) =>
+    istioServices(rollout).map((vs) => ({
       apiVersion: 'networking.istio.io/v1beta1',
       plural: 'virtualservices',
       kind: 'VirtualService',
       namespace: ns(rollout),
       name: vs.name,
-    }));
-  },
-  read: (obj, rollout) => {
-    const routes = managedIstioRoutes(obj, rollout);
-    return sameForAll(
-      routes.map((r) => (r.route ?? []).find((d) => isCanary(d.destination, rollout))?.weight),
-    );
-  },
+    })),
+  read: (obj, rollout) =>
+    sameForAll(
+      istioLists.flatMap((list) =>
+        weightedIstioRoutes(obj, rollout, list).map(
+          (r) => (r.route ?? []).find((d) => isCanary(d.destination, rollout))?.weight,
+        ),
+      ),
+    ),
   write: (obj, rollout, target) => {
-    const managed = new Set(managedIstioRoutes(obj, rollout));
-    const http = ((obj.spec?.http ?? []) as IstioRoute[]).map((route) =>
-      managed.has(route)
-        ? {
-            ...route,
-            route: (route.route ?? []).map((d) => ({
-              ...d,
-              weight: isCanary(d.destination, rollout)
-                ? target.weight
-                : isStable(d.destination, rollout)
-                  ? 100 - target.weight
-                  : d.weight,
-            })),
-          }
-        : route,
-    );
-    return { ...obj.spec, http };
+    const spec: Record<string, unknown> = { ...obj.spec };
+    for (const list of istioLists) {
+      const chosen = new Set(weightedIstioRoutes(obj, rollout, list));
+      if (chosen.size === 0) continue;
+      spec[list] = istioList(obj, list).map((r) =>
+        chosen.has(r) ? reweighIstio(r, rollout, target.weight) : r,
+      );
+    }
+    return specWithRoutes({ router: 'istio', spec }, rollout, target.routes, target.weight);
   },
 };
 
-function managedIstioRoutes(obj: Obj, rollout: Rollout): IstioRoute[] {
-  const vsName = (obj.metadata as { name?: string } | undefined)?.name;
-  const names = istioRouteNames(rollout, vsName);
-  const http = (obj.spec?.http ?? []) as IstioRoute[];
-  // No route names given: a VirtualService with a single HTTP route is meant.
-  if (names.length === 0) return http.length === 1 ? http : [];
-  return http.filter((r) => r.name !== undefined && names.includes(r.name));
-}
-
-function istioRouteNames(rollout: Rollout, vsName: string | undefined): string[] {
+function istioServices(rollout: Rollout) {
   const istio = canaryOf(rollout).routing.istio;
-  const all = [
+  return [
     ...(istio?.virtualService ? [istio.virtualService] : []),
     ...(istio?.virtualServices ?? []),
   ];
-  return all.find((v) => v.name === vsName)?.routes ?? [];
 }
 
-function isCanary(d: { host?: string; subset?: string } | undefined, rollout: Rollout): boolean {
+function istioList(obj: Obj, list: IstioList): IstioRoute[] {
+  return (obj.spec?.[list] ?? []) as IstioRoute[];
+}
+
+function reweighIstio(route: IstioRoute, rollout: Rollout, weight: number): IstioRoute {
+  return {
+    ...route,
+    route: (route.route ?? []).map((d) => {
+      if (isCanary(d.destination, rollout)) return { ...d, weight };
+      if (isStable(d.destination, rollout)) return { ...d, weight: 100 - weight };
+      return d;
+    }),
+  };
+}
+
+/**
+ * The routes of one list that carry the canary weight: HTTP routes by name (or the only one when
+ * no routes are named at all), TLS routes by port and SNI hosts, TCP routes by port.
+ */
+function weightedIstioRoutes(obj: Obj, rollout: Rollout, list: IstioList): IstioRoute[] {
+  const vsName = (obj.metadata as { name?: string } | undefined)?.name;
+  const vs = istioServices(rollout).find((v) => v.name === vsName);
+  if (!vs) return [];
+  if (list === 'tls')
+    return istioList(obj, list).filter((r) => (vs.tlsRoutes ?? []).some((t) => tlsMatches(r, t)));
+  if (list === 'tcp')
+    return istioList(obj, list).filter((r) =>
+      (vs.tcpRoutes ?? []).some((t) => portMatches(r, t.port)),
+    );
+  return weightedHttpRoutes(withoutManaged(istioList(obj, list), rollout), vs);
+}
+
+function weightedHttpRoutes(
+  routes: IstioRoute[],
+  vs: { routes?: string[]; tlsRoutes?: unknown[]; tcpRoutes?: unknown[] },
+): IstioRoute[] {
+  const names = vs.routes ?? [];
+  if (names.length > 0) return routes.filter((r) => r.name !== undefined && names.includes(r.name));
+  const onlyHttp = (vs.tlsRoutes ?? []).length === 0 && (vs.tcpRoutes ?? []).length === 0;
+  return onlyHttp && routes.length === 1 ? routes : [];
+}
+
+function portMatches(route: IstioRoute, port: number | undefined): boolean {
+  return port === undefined || (route.match ?? []).some((m) => m.port === port);
+}
+
+function tlsMatches(route: IstioRoute, want: { port?: number; sniHosts?: string[] }): boolean {
+  const hosts = [...(want.sniHosts ?? [])].sort().join(',');
+  return (route.match ?? []).some(
+    (m) =>
+      (want.port === undefined || m.port === want.port) &&
+      (hosts === '' || [...(m.sniHosts ?? [])].sort().join(',') === hosts),
+  );
+}
+
+function isCanary(d: IstioDestination | undefined, rollout: Rollout): boolean {
   const rule = canaryOf(rollout).routing.istio?.destinationRule;
   return rule ? d?.subset === rule.canarySubsetName : d?.host === canaryOf(rollout).canaryService;
 }
 
-function isStable(d: { host?: string; subset?: string } | undefined, rollout: Rollout): boolean {
+function isStable(d: IstioDestination | undefined, rollout: Rollout): boolean {
   const rule = canaryOf(rollout).routing.istio?.destinationRule;
   return rule ? d?.subset === rule.stableSubsetName : d?.host === canaryOf(rollout).stableService;
 }

@@ -181,6 +181,74 @@ const cases: Record<string, RouterCase> = {
       ];
     },
   },
+  'istio (subset)': {
+    routing: (app) => ({
+      ...services(app),
+      trafficRouting: {
+        istio: {
+          virtualService: { name: `${app}-vs` },
+          destinationRule: {
+            name: `${app}-dr`,
+            canarySubsetName: 'canary',
+            stableSubsetName: 'stable',
+          },
+        },
+      },
+    }),
+    setup: async (app) => {
+      await custom.createNamespacedCustomObject({
+        ...obj('networking.istio.io', 'v1beta1', 'destinationrules'),
+        body: {
+          apiVersion: 'networking.istio.io/v1beta1',
+          kind: 'DestinationRule',
+          metadata: { name: `${app}-dr` },
+          spec: { host: app, subsets: [{ name: 'canary' }, { name: 'stable' }] },
+        },
+      });
+      await custom.createNamespacedCustomObject({
+        ...obj('networking.istio.io', 'v1beta1', 'virtualservices'),
+        body: {
+          apiVersion: 'networking.istio.io/v1beta1',
+          kind: 'VirtualService',
+          metadata: { name: `${app}-vs` },
+          spec: {
+            hosts: [app],
+            http: [
+              {
+                route: [
+                  { destination: { host: app, subset: 'stable' }, weight: 100 },
+                  { destination: { host: app, subset: 'canary' }, weight: 0 },
+                ],
+              },
+            ],
+          },
+        },
+      });
+    },
+    weights: async (app) => {
+      const vs = await get('networking.istio.io', 'v1beta1', 'virtualservices', `${app}-vs`);
+      const route = at<{ destination: { subset: string }; weight: number }[]>(
+        vs,
+        'spec',
+        'http',
+        0,
+        'route',
+      );
+      const dr = await get('networking.istio.io', 'v1beta1', 'destinationrules', `${app}-dr`);
+      const subsets = at<{ name: string; labels?: Record<string, string> }[]>(
+        dr,
+        'spec',
+        'subsets',
+      );
+      // Each subset selects its ReplicaSet's pods by pod-template-hash.
+      if (!subsets.every((s) => s.labels?.['rollouts-pod-template-hash']))
+        return [undefined, undefined];
+      return [
+        route.find((d) => d.destination.subset === 'canary')?.weight,
+        route.find((d) => d.destination.subset === 'stable')?.weight,
+      ];
+    },
+  },
   'gateway api': {
     routing: (app) => ({
       ...services(app),

@@ -12,6 +12,7 @@ import { InvalidSpecMessage, Reason } from '../../api/conditions.js';
 import type { Rollout } from '../../api/rollout.js';
 import { statusFor } from '../../decide/rollout-status.js';
 import { planCanary, type RolloutPlan } from '../../decide/rollout-plan.js';
+import { managedRouteNames } from '../../decide/managed-routes.js';
 import { keyOf } from '../../kube/informer.js';
 import { rolloutInformers, type RolloutInformers } from '../../kube/informers.js';
 import { isConflictError, recordEvent } from '../../kube/rollout-io.js';
@@ -59,6 +60,8 @@ export class RolloutController {
   /** resourceVersion each Rollout had when its status was last written: a cache still at it is stale. */
   private readonly staleVersions = new Map<string, { version: string; at: number }>();
   private running: Promise<void> | undefined;
+  /** Deleted Rollouts whose managed routes are still to be taken out of the routing objects. */
+  private readonly deleted = new Map<string, RolloutObject>();
 
   constructor(
     private readonly kc: KubeConfig,
@@ -77,7 +80,14 @@ export class RolloutController {
     };
     rollouts.on('add', enqueue);
     rollouts.on('update', enqueue);
-    rollouts.on('delete', (obj) => this.staleVersions.delete(keyOf(obj)));
+    rollouts.on('delete', (obj) => {
+      this.staleVersions.delete(keyOf(obj));
+      // The routing objects are the person's: ramp's routes in them must go with the Rollout.
+      if (this.handles(obj) && managedRouteNames(obj).length > 0) {
+        this.deleted.set(keyOf(obj), obj);
+        this.queue.add(keyOf(obj));
+      }
+    });
     const byOwner = (rs: V1ReplicaSet): void => {
       const owner = rs.metadata?.ownerReferences?.find((o) => o.controller && o.kind === 'Rollout');
       this.log.debug(
@@ -140,7 +150,8 @@ export class RolloutController {
     const [namespace, name] = key.split('/') as [string, string];
     const rollout = this.informers.rollouts.get(namespace, name);
     this.log.debug({ rollout: key, rv: rollout?.metadata.resourceVersion }, 'reconcile start');
-    if (!rollout || !this.handles(rollout) || rollout.metadata.deletionTimestamp) return;
+    if (!rollout) return this.cleanUpDeleted(key);
+    if (!this.handles(rollout) || rollout.metadata.deletionTimestamp) return;
     // Our last status write is not in the cache yet: acting now could undo it.
     if (this.cacheBehind(key, rollout)) {
       this.log.debug(
@@ -172,6 +183,15 @@ export class RolloutController {
       'reconciled',
     );
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  /** Removes a deleted Rollout's header and mirror routes; a failure is retried with backoff. */
+  private async cleanUpDeleted(key: string): Promise<void> {
+    const gone = this.deleted.get(key);
+    if (!gone) return;
+    await this.routerFor(gone)?.removeRoutes(gone);
+    this.deleted.delete(key);
+    this.log.info({ rollout: key }, 'removed managed routes of deleted rollout');
   }
 
   /**

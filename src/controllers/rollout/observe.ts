@@ -134,5 +134,6 @@ export async function observeRollout(
     now,
     routed: router !== undefined,
     actualWeight: await router?.readWeight(rollout),
+    routeHosts: await router?.readRouteHosts(rollout),
   };
 }
