@@ -85,10 +85,16 @@ export class Informer<T extends KubernetesObject> {
   /** Starts the loop; resolves once the first list is in the cache. */
   start(): Promise<void> {
     this.synced ??= new Promise<void>((resolve) => {
-      this.loop = this.run(resolve);
+      this.loop = this.run(() => {
+        this.hasSynced = true;
+        resolve();
+      });
     });
     return this.synced;
   }
+
+  /** True once the first list is in the cache: from then on, absent means absent. */
+  hasSynced = false;
 
   /** Stops watching and waits for the loop to end. */
   async stop(): Promise<void> {

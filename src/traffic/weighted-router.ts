@@ -7,6 +7,7 @@ import { canonicalJson, podTemplateHashLabel } from '../decide/hash.js';
 import { managedRouteNames, specWithRoutes, type RouteHost } from '../decide/managed-routes.js';
 import { rawRequest, resourcePath } from '../kube/raw.js';
 import { createIfAbsent, isNotFoundError, mergePatch } from '../kube/rollout-io.js';
+import type { RoutingInformers } from '../kube/routing-informers.js';
 import { ownerReference } from './nginx.js';
 import { RoutingError, type TrafficRouter, type WeightTarget } from './router.js';
 import { routeHostOf, type ObjectRef, type WeightedKind } from './weighted.js';
@@ -20,6 +21,7 @@ export class WeightedRouter implements TrafficRouter {
   constructor(
     private readonly kc: KubeConfig,
     private readonly kind: WeightedKind,
+    private readonly cache?: RoutingInformers,
   ) {
     this.name = kind.name;
   }
@@ -27,7 +29,7 @@ export class WeightedRouter implements TrafficRouter {
   async readWeight(rollout: Rollout): Promise<number | undefined> {
     const weights: (number | undefined)[] = [];
     for (const ref of this.kind.refs(rollout)) {
-      const obj = await this.get(ref);
+      const obj = await this.read(ref);
       weights.push(obj ? this.kind.read(obj, rollout) : undefined);
     }
     return weights.length > 0 && weights.every((w) => w === weights[0]) ? weights[0] : undefined;
@@ -58,7 +60,7 @@ export class WeightedRouter implements TrafficRouter {
     if (!this.kind.routeHost || managedRouteNames(rollout).length === 0) return [];
     const hosts: RouteHost[] = [];
     for (const ref of this.kind.refs(rollout)) {
-      const obj = await this.get(ref);
+      const obj = await this.read(ref);
       const host = obj && routeHostOf(this.kind, obj);
       if (host) hosts.push(host);
     }
@@ -100,6 +102,13 @@ export class WeightedRouter implements TrafficRouter {
     await mergePatch(this.kc, ref, { spec: subsetSpec(obj, hashFor) });
   }
 
+  /** For reading back: the cache once it has synced (writes wake the rollout again). */
+  private async read(ref: ObjectRef): Promise<Obj | undefined> {
+    const cached = this.cache?.lookup<Obj>(ref);
+    return cached?.known ? cached.obj : this.get(ref);
+  }
+
+  /** For writing: the API server's current object, so a patch never builds on a stale copy. */
   private async get(ref: ObjectRef): Promise<Obj | undefined> {
     try {
       return await rawRequest<Obj>(this.kc, { method: 'GET', path: resourcePath(ref) });

@@ -193,6 +193,18 @@ describe('managed header and mirror routes', () => {
       expect(JSON.stringify(withBoth[0])).toContain('x-canary');
       expect(JSON.stringify(withBoth[1])).toContain('35');
 
+      // Someone edits the routes away by hand: the controller sees it and puts them back.
+      await custom.patchNamespacedCustomObject({
+        ...c.api,
+        namespace: ns.name,
+        name: `${app}-host`,
+        body: [{ op: 'replace', path: `/spec/${c.api.list}`, value: withBoth.slice(2) }],
+      });
+      await waitFor(
+        'managed routes healed after a hand edit',
+        async () => names(await routeList(app, c)).join() === 'header,mirror,primary',
+      );
+
       await rollouts.promote(app);
       await pausedAt(5);
       expect(names(await routeList(app, c))).toEqual(['mirror', 'primary']);

@@ -15,6 +15,7 @@ import { planCanary, type RolloutPlan } from '../../decide/rollout-plan.js';
 import { managedRouteNames } from '../../decide/managed-routes.js';
 import { keyOf } from '../../kube/informer.js';
 import { rolloutInformers, type RolloutInformers } from '../../kube/informers.js';
+import { RoutingInformers } from '../../kube/routing-informers.js';
 import { isConflictError, recordEvent } from '../../kube/rollout-io.js';
 import { runWorkers, WorkQueue, type ReconcileResult } from '../../kube/workqueue.js';
 import type { Logger } from '../../observability/logger.js';
@@ -57,6 +58,7 @@ export class RolloutController {
   private readonly informers: RolloutInformers;
   private readonly queue = new WorkQueue();
   private readonly nginx: NginxRouter;
+  private readonly routing: RoutingInformers;
   /** resourceVersion each Rollout had when its status was last written: a cache still at it is stale. */
   private readonly staleVersions = new Map<string, { version: string; at: number }>();
   private running: Promise<void> | undefined;
@@ -70,6 +72,7 @@ export class RolloutController {
   ) {
     this.informers = rolloutInformers(kc, log, opts.namespace);
     this.nginx = new NginxRouter(kc, this.informers.ingresses);
+    this.routing = new RoutingInformers(kc, log, opts.namespace);
   }
 
   /** Starts the informers, waits for their caches, then starts the workers. */
@@ -104,6 +107,10 @@ export class RolloutController {
       services.on(event, byNamespace);
       ingresses.on(event, byNamespace);
     }
+    // A routing object edited by hand (weights, routes) is put back by the next pass.
+    this.routing.onChange((obj) => {
+      for (const ro of rollouts.list(obj.metadata?.namespace)) enqueue(ro);
+    });
     await Promise.all([rollouts.start(), replicaSets.start(), services.start(), ingresses.start()]);
     this.log.info(
       { namespace: this.opts.namespace ?? '(all)', workers: this.opts.workers },
@@ -128,6 +135,7 @@ export class RolloutController {
     await Promise.all(
       Object.values(this.informers).map((i: { stop(): Promise<void> }) => i.stop()),
     );
+    await this.routing.stop();
   }
 
   /** True when this instance is responsible for the Rollout (Argo's instance-id partitioning). */
@@ -139,7 +147,7 @@ export class RolloutController {
   private routerFor(rollout: Rollout): TrafficRouter | undefined {
     const routers: TrafficRouter[] = [
       ...(rollout.spec.strategy?.canary?.trafficRouting?.nginx ? [this.nginx] : []),
-      ...weightedKindsFor(rollout).map((kind) => new WeightedRouter(this.kc, kind)),
+      ...weightedKindsFor(rollout).map((kind) => new WeightedRouter(this.kc, kind, this.routing)),
     ];
     if (routers.length <= 1) return routers[0];
     return new CompositeRouter(routers);
