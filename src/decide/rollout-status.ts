@@ -2,9 +2,14 @@
 // Argo's field names, reasons and messages.
 import { ConditionType, PauseReason, Phase, Reason } from '../api/conditions.js';
 import type { RolloutCondition, RolloutStatus } from '../api/rollout.js';
-import type { CanaryState } from '../machines/canary.js';
 import { canonicalJson } from './hash.js';
 import type { RolloutFacts } from './rollout-plan.js';
+
+/**
+ * Where an update stands, whatever the strategy: moving, paused by the controller (a pause step,
+ * a blue-green promotion gate), finishing, done, or aborted.
+ */
+export type Stage = 'progressing' | 'paused' | 'completing' | 'completed' | 'aborted';
 
 /** What the status is computed from: a valid pass's decision, or an invalid spec's message. */
 export type StatusInput =
@@ -12,10 +17,13 @@ export type StatusInput =
       readonly facts: RolloutFacts;
       readonly podHash: string;
       readonly stableHash: string;
-      readonly state: CanaryState;
-      readonly stepIndex: number;
-      readonly pauseStartedAt: number | undefined;
-      readonly weight: number;
+      readonly stage: Stage;
+      /** The controller's pause in force (reason and start), if any. */
+      readonly pause?: { readonly reason: string; readonly startedAt: number } | undefined;
+      /** The canary's step index (progress is measured by it too). */
+      readonly stepIndex?: number | undefined;
+      /** The strategy's own status fields (canary weights and step, blue-green selectors). */
+      readonly strategyStatus: RolloutStatus;
       readonly invalidMessage?: undefined;
     }
   | { readonly facts: RolloutFacts; readonly invalidMessage: string };
@@ -32,9 +40,9 @@ export function statusFor(input: StatusInput): RolloutStatus {
   const [phase, message] = phaseOf(input);
   return {
     ...base,
-    ...stepStatus(input),
+    ...updateStatus(input),
+    ...input.strategyStatus,
     ...controlFlags(input),
-    canary: { weights: weightsOf(input) },
     phase,
     message,
     conditions: conditionsFor(input, facts.rollout.status?.conditions),
@@ -51,24 +59,31 @@ function invalidStatus(facts: RolloutFacts, message: string): RolloutStatus {
   return { phase: Phase.Degraded, message: `${Reason.InvalidSpec}: ${message}`, conditions };
 }
 
-function stepStatus(input: Valid): RolloutStatus {
-  const steps = input.facts.rollout.spec.strategy?.canary?.steps ?? [];
-  const paused = input.pauseStartedAt !== undefined && input.state === 'pausedAtStep';
+function updateStatus(input: Valid): RolloutStatus {
+  const pause = input.stage === 'paused' ? input.pause : undefined;
   return {
     currentPodHash: input.podHash,
     stableRS: input.stableHash,
-    currentStepHash: stepHash(steps),
-    currentStepIndex: input.stepIndex,
     selector: selectorString(input.facts),
-    pauseConditions: paused
-      ? [
-          {
-            reason: PauseReason.CanaryPauseStep,
-            startTime: new Date(input.pauseStartedAt ?? 0).toISOString(),
-          },
-        ]
+    pauseConditions: pause
+      ? [{ reason: pause.reason, startTime: new Date(pause.startedAt).toISOString() }]
       : [],
-    controllerPause: input.state === 'pausedAtStep',
+    controllerPause: input.stage === 'paused',
+  };
+}
+
+/** The canary's own status fields: its step and the weights of both sides. */
+export function canaryStatus(
+  facts: RolloutFacts,
+  hashes: { podHash: string; stableHash: string },
+  stepIndex: number,
+  weight: number,
+): RolloutStatus {
+  const steps = facts.rollout.spec.strategy?.canary?.steps ?? [];
+  return {
+    currentStepHash: stepHash(steps),
+    currentStepIndex: stepIndex,
+    canary: { weights: weightsOf(facts, hashes, weight) },
   };
 }
 
@@ -76,28 +91,31 @@ function stepStatus(input: Valid): RolloutStatus {
 function controlFlags(input: Valid): RolloutStatus {
   const previous = input.facts.rollout.status ?? {};
   const out: RolloutStatus = {};
-  if (input.state === 'aborted')
+  if (input.stage === 'aborted')
     out.abortedAt = previous.abortedAt ?? new Date(input.facts.now).toISOString();
-  if (input.state === 'completed' && previous.promoteFull) out.promoteFull = false;
+  if (input.stage === 'completed' && previous.promoteFull) out.promoteFull = false;
   // A new revision starts clean: an abort of the previous one no longer applies.
   if (previous.abort && previous.currentPodHash !== input.podHash) out.abort = false;
   return out;
 }
 
-function weightsOf(input: Valid): NonNullable<NonNullable<RolloutStatus['canary']>['weights']> {
-  const { facts } = input;
+function weightsOf(
+  facts: RolloutFacts,
+  hashes: { podHash: string; stableHash: string },
+  weight: number,
+): NonNullable<NonNullable<RolloutStatus['canary']>['weights']> {
   return {
     canary: {
-      weight: input.weight,
-      podTemplateHash: input.podHash,
+      weight,
+      podTemplateHash: hashes.podHash,
       ...serviceName(facts, 'canaryService'),
     },
     stable: {
-      weight: 100 - input.weight,
-      podTemplateHash: input.stableHash,
+      weight: 100 - weight,
+      podTemplateHash: hashes.stableHash,
       ...serviceName(facts, 'stableService'),
     },
-    ...(facts.routed ? { verified: facts.actualWeight === input.weight } : {}),
+    ...(facts.routed ? { verified: facts.actualWeight === weight } : {}),
   };
 }
 
@@ -141,7 +159,7 @@ type Valid = Extract<StatusInput, { invalidMessage?: undefined }>;
 
 function phaseOf(input: Valid): [string, string] {
   const { facts } = input;
-  if (input.state === 'aborted')
+  if (input.stage === 'aborted')
     return [
       Phase.Degraded,
       `${Reason.RolloutAborted}: Rollout aborted update to revision ${revisionOf(input)}`,
@@ -152,9 +170,10 @@ function phaseOf(input: Valid): [string, string] {
       `${Reason.ProgressDeadlineExceeded}: ReplicaSet "${facts.rollout.metadata.name}-${input.podHash}" has timed out progressing.`,
     ];
   }
-  if (input.state === 'pausedAtStep') return [Phase.Paused, PauseReason.CanaryPauseStep];
+  if (input.stage === 'paused')
+    return [Phase.Paused, input.pause?.reason ?? PauseReason.CanaryPauseStep];
   if (facts.rollout.spec.paused) return [Phase.Paused, 'manually paused'];
-  if (input.state !== 'completed') return [Phase.Progressing, progressMessage(input)];
+  if (input.stage !== 'completed') return [Phase.Progressing, progressMessage(input)];
   return completedPhase(input);
 }
 
@@ -173,7 +192,8 @@ function completedPhase(input: Valid): [string, string] {
 }
 
 function progressMessage(input: Valid): string {
-  if (input.state === 'completing') return 'more replicas need to be updated';
+  if (input.stage === 'completing') return 'more replicas need to be updated';
+  if (input.facts.rollout.spec.strategy?.blueGreen) return 'waiting for the new ReplicaSet';
   return 'waiting for all steps to complete';
 }
 
@@ -188,7 +208,7 @@ function conditionsFor(
   const revision = revisionOf(input);
   const [phase] = phaseOf(input);
   const available = availableNow(input);
-  const completed = input.state === 'completed';
+  const completed = input.stage === 'completed';
   const healthy = phase === Phase.Healthy;
   const paused = phase === Phase.Paused;
   const updates: ConditionUpdate[] = [
@@ -256,7 +276,7 @@ function progressed(input: Valid): boolean {
  */
 export function deadlineExceeded(input: Valid): boolean {
   const waiting =
-    (input.state === 'stepping' || input.state === 'completing') &&
+    (input.stage === 'progressing' || input.stage === 'completing') &&
     !input.facts.rollout.spec.paused;
   if (!waiting || progressed(input)) return false;
   const condition = input.facts.rollout.status?.conditions?.find(
@@ -279,15 +299,15 @@ function progressingCondition(input: Valid): { status: boolean; reason: string; 
       message: `ReplicaSet "${rsName}" has timed out progressing.`,
     };
   }
-  if (input.state === 'aborted')
+  if (input.stage === 'aborted')
     return {
       status: false,
       reason: Reason.RolloutAborted,
       message: `Rollout aborted update to revision ${revisionOf(input)}`,
     };
-  if (input.state === 'pausedAtStep' || input.facts.rollout.spec.paused)
+  if (input.stage === 'paused' || input.facts.rollout.spec.paused)
     return { status: true, reason: Reason.RolloutPaused, message: 'Rollout is paused' };
-  if (input.state === 'completed')
+  if (input.stage === 'completed')
     return {
       status: true,
       reason: Reason.NewReplicaSetAvailable,

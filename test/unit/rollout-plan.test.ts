@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { Rollout } from '../../src/api/rollout.js';
 import {
-  planCanary,
+  planRollout,
   type ReplicaSetFacts,
   type RolloutAction,
   type RolloutPlan,
@@ -45,7 +45,7 @@ class World {
   pass(): RolloutPlan {
     for (const rs of this.rss)
       if (this.stuck.has(rs.podHash)) Object.assign(rs, { readyReplicas: 0, availableReplicas: 0 });
-    const plan = planCanary({
+    const plan = planRollout({
       rollout: this.ro,
       replicaSets: this.rss,
       now: this.now,

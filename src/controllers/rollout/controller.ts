@@ -1,5 +1,5 @@
 // The Rollout controller: informers feed a keyed work queue; each pass is
-// observe → decide (planCanary) → act → record → requeue.
+// observe → decide (planRollout) → act → record → requeue.
 import type {
   KubeConfig,
   KubernetesObject,
@@ -11,7 +11,7 @@ import type {
 import { InvalidSpecMessage, Reason } from '../../api/conditions.js';
 import type { Rollout } from '../../api/rollout.js';
 import { statusFor } from '../../decide/rollout-status.js';
-import { planCanary, type RolloutPlan } from '../../decide/rollout-plan.js';
+import { planRollout, type RolloutPlan } from '../../decide/rollout-plan.js';
 import { managedRouteNames } from '../../decide/managed-routes.js';
 import { keyOf } from '../../kube/informer.js';
 import { rolloutInformers, type RolloutInformers } from '../../kube/informers.js';
@@ -238,7 +238,7 @@ export class RolloutController {
       const message = InvalidSpecMessage.unsupported('The blueGreen strategy');
       return { status: statusFor({ facts, invalidMessage: message }), actions: [] };
     }
-    if (!rollout.spec.workloadRef) return planCanary(facts);
+    if (!rollout.spec.workloadRef) return planRollout(facts);
     const workload = await observeWorkload(this.kc, rollout);
     if (!workload)
       return {
@@ -247,7 +247,7 @@ export class RolloutController {
         requeueAfterMs: 30_000,
       };
     const plan = withWorkload(
-      planCanary({ ...facts, rollout: resolveWorkload(rollout, workload) }),
+      planRollout({ ...facts, rollout: resolveWorkload(rollout, workload) }),
       rollout,
       workload,
     );

@@ -1,0 +1,231 @@
+// What every strategy's pass shares: the facts observed, the actions a plan may ask for, and the
+// ReplicaSet bookkeeping both canary and blue-green do the same way (which ReplicaSet is the
+// current one, creating it, scaling old ones down after a delay, pruning history, the progress
+// deadline, invalid specs).
+import { ConditionType, Reason } from '../api/conditions.js';
+import type { Rollout, RolloutStatus } from '../api/rollout.js';
+import { podTemplateHash, templateCovers } from './hash.js';
+import type { ManagedRoute, RouteHost } from './managed-routes.js';
+import { statusFor } from './rollout-status.js';
+
+/** A ReplicaSet owned by the Rollout, as observed. */
+export interface ReplicaSetFacts {
+  readonly name: string;
+  readonly podHash: string;
+  readonly revision: number;
+  readonly template: Record<string, unknown>;
+  readonly specReplicas: number;
+  readonly replicas: number;
+  readonly readyReplicas: number;
+  readonly availableReplicas: number;
+  /** The ReplicaSet controller has seen its latest spec (status.observedGeneration == generation). */
+  readonly observed: boolean;
+  /** scale-down-deadline annotation, ms. */
+  readonly scaleDownDeadline?: number | undefined;
+}
+
+/** Everything one pass needs to know. */
+export interface RolloutFacts {
+  readonly rollout: Rollout;
+  readonly replicaSets: readonly ReplicaSetFacts[];
+  readonly now: number;
+  /** A traffic router is configured. */
+  readonly routed: boolean;
+  /** The canary weight the router reports now (undefined without a router). */
+  readonly actualWeight?: number | undefined;
+  /** The routing objects that carry managed header and mirror routes, as read now. */
+  readonly routeHosts?: readonly RouteHost[] | undefined;
+}
+
+/** Something the controller must do to make the world match the decision. */
+export type RolloutAction =
+  | {
+      kind: 'createReplicaSet';
+      name: string;
+      podHash: string;
+      template: Record<string, unknown>;
+      replicas: number;
+      revision: number;
+    }
+  | { kind: 'scaleReplicaSet'; name: string; replicas: number; scaleDownDeadline?: string | null }
+  | { kind: 'deleteReplicaSet'; name: string }
+  | { kind: 'scaleWorkload'; name: string; replicas: number }
+  | { kind: 'deletePod'; name: string }
+  | {
+      kind: 'setWeight';
+      weight: number;
+      canaryHash: string;
+      stableHash: string;
+      routes: readonly ManagedRoute[];
+    }
+  | { kind: 'setServiceSelector'; service: string; podHash: string }
+  | { kind: 'event'; type: 'Normal' | 'Warning'; reason: string; message: string };
+
+/** The decision of a pass. */
+export interface RolloutPlan {
+  readonly status: RolloutStatus;
+  readonly actions: readonly RolloutAction[];
+  /** Look again after this long even if nothing changes (pause end, delays). */
+  readonly requeueAfterMs?: number | undefined;
+}
+
+/** Old ReplicaSets kept for rollback when spec.revisionHistoryLimit is not set (Argo's default). */
+export const defaultRevisionHistoryLimit = 10;
+
+/** Default seconds before the old ReplicaSet goes away after a routed canary completes. */
+export const defaultScaleDownDelaySeconds = 30;
+/** How often to look at a rollout that waits on pods, in case an event is missed. */
+export const waitingRequeueMs = 30_000;
+/** Routing objects other than Ingresses are not watched: read back a write this soon. */
+export const routingVerifyMs = 500;
+
+export function planContext(facts: RolloutFacts): PlanContext {
+  const { rollout } = facts;
+  const template = rollout.spec.template ?? {};
+  const hash = podTemplateHash(template, rollout.status?.collisionCount ?? 0);
+  const existing =
+    facts.replicaSets.find((rs) => rs.podHash === hash) ??
+    facts.replicaSets.find((rs) => templateCovers(rs.template, template));
+  const podHash = existing?.podHash ?? hash;
+  const stableHash = rollout.status?.stableRS ?? podHash;
+  return { facts, podHash, stableHash, existing, replicas: rollout.spec.replicas ?? 1 };
+}
+
+export interface PlanContext {
+  readonly facts: RolloutFacts;
+  readonly podHash: string;
+  readonly stableHash: string;
+  readonly existing: ReplicaSetFacts | undefined;
+  readonly replicas: number;
+}
+
+export function createAction(ctx: PlanContext): RolloutAction {
+  const { rollout } = ctx.facts;
+  const revision = Math.max(0, ...ctx.facts.replicaSets.map((rs) => rs.revision)) + 1;
+  const firstDeploy = !rollout.status?.stableRS;
+  return {
+    kind: 'createReplicaSet',
+    name: `${rollout.metadata.name}-${ctx.podHash}`,
+    podHash: ctx.podHash,
+    template: rollout.spec.template ?? {},
+    // The first revision has nothing to canary against: it starts at full size.
+    replicas: firstDeploy ? ctx.replicas : 0,
+    revision,
+  };
+}
+
+export function side(rs: ReplicaSetFacts | undefined): { spec: number; available: number } {
+  return { spec: rs?.specReplicas ?? 0, available: rs?.availableReplicas ?? 0 };
+}
+
+export function byHash(ctx: PlanContext, hash: string): ReplicaSetFacts | undefined {
+  return ctx.facts.replicaSets.find((rs) => rs.podHash === hash);
+}
+
+/** Whether this pass starts a new revision (template changed since status was written). */
+export function isNewRevision(ctx: PlanContext): boolean {
+  return ctx.facts.rollout.status?.currentPodHash !== ctx.podHash;
+}
+
+/**
+ * Old ReplicaSets (neither stable nor canary) are scaled to zero: at once without a router, after
+ * scaleDownDelaySeconds with one (traffic may still be draining to them). The deadline is written
+ * on the ReplicaSet so a restarted controller keeps it.
+ */
+export function scaleDownOld(
+  ctx: PlanContext,
+  keep: readonly string[],
+  delayMs: number,
+  revisionLimit: number | undefined,
+): { actions: RolloutAction[]; requeueAfterMs?: number } {
+  const actions: RolloutAction[] = [];
+  let requeueAfterMs = Infinity;
+  // Newest first: scaleDownDelayRevisionLimit keeps only that many old ReplicaSets waiting out
+  // the delay; older ones go at once.
+  const running = ctx.facts.replicaSets
+    .filter((rs) => !keep.includes(rs.podHash) && rs.specReplicas > 0)
+    .sort((a, b) => b.revision - a.revision);
+  const limit = revisionLimit ?? Infinity;
+  running.forEach((rs, i) => {
+    const step = scaleDownStep(rs, i < limit ? delayMs : 0, ctx.facts.now);
+    if (step.action) actions.push(step.action);
+    requeueAfterMs = Math.min(requeueAfterMs, step.waitMs ?? Infinity);
+  });
+  return Number.isFinite(requeueAfterMs) ? { actions, requeueAfterMs } : { actions };
+}
+
+/** What to do with one old ReplicaSet now, and how long until it needs looking at again. */
+export function scaleDownStep(
+  rs: ReplicaSetFacts,
+  delayMs: number,
+  now: number,
+): { action?: RolloutAction; waitMs?: number } {
+  const zero: RolloutAction = {
+    kind: 'scaleReplicaSet',
+    name: rs.name,
+    replicas: 0,
+    scaleDownDeadline: null,
+  };
+  if (delayMs === 0) return { action: zero };
+  if (rs.scaleDownDeadline === undefined) {
+    const deadline = new Date(now + delayMs).toISOString();
+    return {
+      action: {
+        kind: 'scaleReplicaSet',
+        name: rs.name,
+        replicas: rs.specReplicas,
+        scaleDownDeadline: deadline,
+      },
+      waitMs: delayMs,
+    };
+  }
+  if (rs.scaleDownDeadline <= now) return { action: zero };
+  return { waitMs: rs.scaleDownDeadline - now };
+}
+
+/**
+ * Deletes the oldest scaled-down ReplicaSets beyond revisionHistoryLimit; the newer ones stay for
+ * `undo`. Only ReplicaSets with no pods left are touched.
+ */
+export function pruneHistory(ctx: PlanContext, keep: readonly string[]): RolloutAction[] {
+  const limit = ctx.facts.rollout.spec.revisionHistoryLimit ?? defaultRevisionHistoryLimit;
+  const old = ctx.facts.replicaSets
+    .filter((rs) => !keep.includes(rs.podHash) && rs.specReplicas === 0 && rs.replicas === 0)
+    .sort((a, b) => b.revision - a.revision);
+  return old.slice(limit).map((rs): RolloutAction => ({ kind: 'deleteReplicaSet', name: rs.name }));
+}
+
+/**
+ * When the progress deadline passes: a Warning Event once, and with progressDeadlineAbort the
+ * rollout aborts (status.abort, as if a person had aborted it).
+ */
+export function deadlineOutcome(
+  ctx: PlanContext,
+  status: RolloutStatus,
+): { status: RolloutStatus; actions: RolloutAction[] } {
+  const reasonOf = (s: RolloutStatus | undefined) =>
+    s?.conditions?.find((c) => c.type === ConditionType.Progressing)?.reason;
+  if (reasonOf(status) !== Reason.ProgressDeadlineExceeded) return { status, actions: [] };
+  const condition = status.conditions?.find((c) => c.type === ConditionType.Progressing);
+  const first = reasonOf(ctx.facts.rollout.status) !== Reason.ProgressDeadlineExceeded;
+  const actions = first
+    ? [event('Warning', Reason.ProgressDeadlineExceeded, condition?.message ?? '')]
+    : [];
+  return {
+    status: ctx.facts.rollout.spec.progressDeadlineAbort ? { ...status, abort: true } : status,
+    actions,
+  };
+}
+
+export function event(type: 'Normal' | 'Warning', reason: string, message: string): RolloutAction {
+  return { kind: 'event', type, reason, message };
+}
+
+/** An invalid spec: nothing is changed; the problem goes into status and a Warning Event. */
+export function invalidPlan(facts: RolloutFacts, message: string): RolloutPlan {
+  const status = statusFor({ facts, invalidMessage: message });
+  const previous = facts.rollout.status?.conditions?.find((c) => c.type === 'InvalidSpec');
+  const actions: RolloutAction[] =
+    previous?.message === message ? [] : [event('Warning', Reason.InvalidSpec, message)];
+  return { status, actions };
+}
