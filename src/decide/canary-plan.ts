@@ -2,7 +2,7 @@
 // its ReplicaSets, the weight the router reports) to the status to write, the actions to take and
 // when to look again. The step machine decides progression; this file turns its state into
 // replica counts, a traffic weight, Service selectors, conditions and a phase.
-import { PauseReason, Reason } from '../api/conditions.js';
+import { InvalidSpecMessage, PauseReason, Reason } from '../api/conditions.js';
 import type { CanaryStep } from '../api/rollout.js';
 import {
   decideCanary,
@@ -19,11 +19,13 @@ import {
   deadlineOutcome,
   defaultScaleDownDelaySeconds,
   event,
+  invalidPlan,
   isNewRevision,
   planContext,
   pruneHistory,
   scaleDownOld,
   scaleDownStep,
+  serviceProblem,
   side,
   waitingRequeueMs,
   routingVerifyMs,
@@ -40,6 +42,18 @@ import { canaryScaleAt, weightAt } from './steps.js';
 /** Decides one pass for a canary Rollout whose spec is valid. */
 export function planCanary(facts: RolloutFacts): RolloutPlan {
   const ctx = planContext(facts);
+  const canary = facts.rollout.spec.strategy?.canary;
+  const problem = serviceProblem(ctx, [
+    ['spec.strategy.canary.canaryService', canary?.canaryService],
+    ['spec.strategy.canary.stableService', canary?.stableService],
+  ]);
+  if (problem) {
+    const plan = invalidPlan(
+      facts,
+      InvalidSpecMessage.invalid(facts.rollout.metadata.name, problem),
+    );
+    return { ...plan, requeueAfterMs: waitingRequeueMs };
+  }
   const result = ctx.stableHash === ctx.podHash ? planSteady(ctx) : planUpdate(ctx);
   return ctx.existing ? result : { ...result, actions: [createAction(ctx), ...result.actions] };
 }

@@ -5,6 +5,7 @@
 import { ConditionType, Reason } from '../api/conditions.js';
 import type { Rollout, RolloutStatus } from '../api/rollout.js';
 import { podTemplateHash, templateCovers } from './hash.js';
+import type { AnalysisVerdict } from '../machines/bluegreen.js';
 import type { ManagedRoute, RouteHost } from './managed-routes.js';
 import { statusFor } from './rollout-status.js';
 
@@ -35,6 +36,24 @@ export interface RolloutFacts {
   readonly actualWeight?: number | undefined;
   /** The routing objects that carry managed header and mirror routes, as read now. */
   readonly routeHosts?: readonly RouteHost[] | undefined;
+  /** The Services the strategy names, as cached (absent key: not found). */
+  readonly services?: Readonly<Record<string, ServiceFacts>> | undefined;
+  /** Outcomes of the analysis gates (the analysis controller fills these in). */
+  readonly analysis?: AnalysisFacts | undefined;
+}
+
+/** A Service the Rollout steers, as observed. */
+export interface ServiceFacts {
+  /** The rollouts-pod-template-hash its selector holds, if any. */
+  readonly selectorHash?: string | undefined;
+  /** The managed-by-rollouts annotation: the Rollout that steers it. */
+  readonly managedBy?: string | undefined;
+}
+
+/** Where each analysis gate stands: absent when no analysis is configured for it. */
+export interface AnalysisFacts {
+  readonly prePromotion?: AnalysisVerdict | undefined;
+  readonly postPromotion?: AnalysisVerdict | undefined;
 }
 
 /** Something the controller must do to make the world match the decision. */
@@ -79,6 +98,7 @@ export const waitingRequeueMs = 30_000;
 /** Routing objects other than Ingresses are not watched: read back a write this soon. */
 export const routingVerifyMs = 500;
 
+/** The hashes and ReplicaSets one pass works with. */
 export function planContext(facts: RolloutFacts): PlanContext {
   const { rollout } = facts;
   const template = rollout.spec.template ?? {};
@@ -91,6 +111,7 @@ export function planContext(facts: RolloutFacts): PlanContext {
   return { facts, podHash, stableHash, existing, replicas: rollout.spec.replicas ?? 1 };
 }
 
+/** A pass's working set: facts, the current template's hash, the stable hash, its ReplicaSet. */
 export interface PlanContext {
   readonly facts: RolloutFacts;
   readonly podHash: string;
@@ -99,6 +120,7 @@ export interface PlanContext {
   readonly replicas: number;
 }
 
+/** Creates the current template's ReplicaSet: full size on the first deploy, else empty. */
 export function createAction(ctx: PlanContext): RolloutAction {
   const { rollout } = ctx.facts;
   const revision = Math.max(0, ...ctx.facts.replicaSets.map((rs) => rs.revision)) + 1;
@@ -114,10 +136,12 @@ export function createAction(ctx: PlanContext): RolloutAction {
   };
 }
 
+/** A ReplicaSet's desired and available counts (zero when it does not exist). */
 export function side(rs: ReplicaSetFacts | undefined): { spec: number; available: number } {
   return { spec: rs?.specReplicas ?? 0, available: rs?.availableReplicas ?? 0 };
 }
 
+/** The ReplicaSet of a pod template hash. */
 export function byHash(ctx: PlanContext, hash: string): ReplicaSetFacts | undefined {
   return ctx.facts.replicaSets.find((rs) => rs.podHash === hash);
 }
@@ -228,4 +252,29 @@ export function invalidPlan(facts: RolloutFacts, message: string): RolloutPlan {
   const actions: RolloutAction[] =
     previous?.message === message ? [] : [event('Warning', Reason.InvalidSpec, message)];
   return { status, actions };
+}
+
+/** Annotation Argo writes on the Services a Rollout steers (and reads to refuse sharing them). */
+export const managedByAnnotation = 'argo-rollouts.argoproj.io/managed-by-rollouts';
+
+/**
+ * A Service the strategy names that is missing or steered by another Rollout, as a field error
+ * message; undefined when all are usable. Pointing one Service at two Rollouts' pods would send
+ * one app's traffic to the other.
+ */
+export function serviceProblem(
+  ctx: PlanContext,
+  refs: readonly (readonly [field: string, name: string | undefined])[],
+): string | undefined {
+  const services = ctx.facts.services;
+  if (!services) return undefined;
+  const own = ctx.facts.rollout.metadata.name;
+  for (const [field, name] of refs) {
+    if (!name) continue;
+    const svc = services[name];
+    if (!svc) return `${field}: Service "${name}" not found`;
+    if (svc.managedBy && svc.managedBy !== own)
+      return `${field}: Service "${name}" is managed by another Rollout ("${svc.managedBy}")`;
+  }
+  return undefined;
 }

@@ -24,6 +24,11 @@ export type StatusInput =
       readonly stepIndex?: number | undefined;
       /** The strategy's own status fields (canary weights and step, blue-green selectors). */
       readonly strategyStatus: RolloutStatus;
+      /**
+       * Old pods still running keep a completed rollout Progressing (canary). Blue-green is
+       * Healthy once the active stack is: the old one only waits out its scale-down delay.
+       */
+      readonly oldPodsKeepProgressing?: boolean | undefined;
       readonly invalidMessage?: undefined;
     }
   | { readonly facts: RolloutFacts; readonly invalidMessage: string };
@@ -187,7 +192,8 @@ function completedPhase(input: Valid): [string, string] {
   const others = facts.replicaSets.filter(
     (rs) => rs.podHash !== input.stableHash && rs.replicas > 0,
   );
-  if (others.length > 0) return [Phase.Progressing, 'old replicas are pending termination'];
+  if (others.length > 0 && input.oldPodsKeepProgressing !== false)
+    return [Phase.Progressing, 'old replicas are pending termination'];
   return [Phase.Healthy, ''];
 }
 

@@ -112,6 +112,8 @@ function validateBlueGreen(bg: BlueGreen, revisionHistoryLimit: number): FieldEr
   }
   out.push(...validateIntOrPercent(bg.maxUnavailable, `${at}.maxUnavailable`));
   out.push(...validateAntiAffinity(bg.antiAffinity, `${at}.antiAffinity`));
+  for (const gate of ['prePromotionAnalysis', 'postPromotionAnalysis'] as const)
+    if (bg[gate]) out.push(err(`${at}.${gate}`, M.unsupported('Promotion analysis')));
   return out;
 }
 

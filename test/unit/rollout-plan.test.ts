@@ -3,18 +3,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Rollout } from '../../src/api/rollout.js';
-import {
-  planRollout,
-  type ReplicaSetFacts,
-  type RolloutAction,
-  type RolloutPlan,
-} from '../../src/decide/rollout-plan.js';
 import { statusMergePatch } from '../../src/decide/status-patch.js';
-
-const template = (image: string) => ({
-  metadata: { labels: { app: 'web' } },
-  spec: { containers: [{ name: 'web', image }] },
-});
+import { template, World } from './plan-world.js';
 
 function rollout(image: string, steps: unknown[], extra: Record<string, unknown> = {}): Rollout {
   return {
@@ -28,98 +18,6 @@ function rollout(image: string, steps: unknown[], extra: Record<string, unknown>
       strategy: { canary: { steps: steps as never, ...extra } },
     },
   };
-}
-
-class World {
-  rss: ReplicaSetFacts[] = [];
-  weight = 0;
-  now = Date.parse('2026-11-29T12:00:00Z');
-  events: string[] = [];
-  /** Pod template hashes whose pods never become available. */
-  stuck = new Set<string>();
-  constructor(
-    public ro: Rollout,
-    readonly routed = false,
-  ) {}
-
-  pass(): RolloutPlan {
-    for (const rs of this.rss)
-      if (this.stuck.has(rs.podHash)) Object.assign(rs, { readyReplicas: 0, availableReplicas: 0 });
-    const plan = planRollout({
-      rollout: this.ro,
-      replicaSets: this.rss,
-      now: this.now,
-      routed: this.routed,
-      actualWeight: this.routed ? this.weight : undefined,
-    });
-    for (const action of plan.actions) this.apply(action);
-    const status = { ...(this.ro.status ?? {}) } as Record<string, unknown>;
-    const patch = statusMergePatch(status, plan.status) ?? {};
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null) delete status[k];
-      else status[k] = v;
-    }
-    this.ro = { ...this.ro, status: status };
-    return plan;
-  }
-
-  /** Passes until nothing changes any more (or a limit). */
-  settle(limit = 30): void {
-    for (let i = 0; i < limit; i++) {
-      const before = JSON.stringify([this.rss, this.ro.status, this.weight]);
-      this.pass();
-      if (JSON.stringify([this.rss, this.ro.status, this.weight]) === before) return;
-    }
-  }
-
-  apply(a: RolloutAction): void {
-    if (a.kind === 'createReplicaSet') {
-      this.rss.push({
-        name: a.name,
-        podHash: a.podHash,
-        revision: a.revision,
-        template: a.template,
-        specReplicas: a.replicas,
-        replicas: a.replicas,
-        readyReplicas: a.replicas,
-        availableReplicas: a.replicas,
-        observed: true,
-      });
-    } else if (a.kind === 'scaleReplicaSet') {
-      const rs = this.rss.find((r) => r.name === a.name)!;
-      const deadline =
-        a.scaleDownDeadline === null
-          ? undefined
-          : a.scaleDownDeadline
-            ? Date.parse(a.scaleDownDeadline)
-            : rs.scaleDownDeadline;
-      Object.assign(rs, {
-        specReplicas: a.replicas,
-        replicas: a.replicas,
-        readyReplicas: a.replicas,
-        availableReplicas: a.replicas,
-        scaleDownDeadline: deadline,
-      });
-    } else if (a.kind === 'deleteReplicaSet') {
-      this.rss = this.rss.filter((r) => r.name !== a.name);
-    } else if (a.kind === 'setWeight') {
-      this.weight = a.weight;
-    } else if (a.kind === 'event') {
-      this.events.push(a.reason);
-    }
-  }
-
-  sizes(): number[] {
-    return this.rss.map((rs) => rs.specReplicas);
-  }
-
-  update(image: string): void {
-    this.ro = {
-      ...this.ro,
-      metadata: { ...this.ro.metadata, generation: 2 },
-      spec: { ...this.ro.spec, template: template(image) },
-    };
-  }
 }
 
 const steps = [{ setWeight: 20 }, { pause: {} }, { setWeight: 60 }, { pause: { duration: 5 } }];

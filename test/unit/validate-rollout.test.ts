@@ -316,7 +316,13 @@ describe('the Argo-format fixtures', () => {
     ['analysis.yaml', ['spec.strategy.canary.steps[1].analysis', 'spec.strategy.canary.analysis']],
     ['workload-ref.yaml', []],
     ['metadata-affinity.yaml', []],
-    ['blue-green.yaml', []],
+    [
+      'blue-green.yaml',
+      [
+        'spec.strategy.blueGreen.prePromotionAnalysis',
+        'spec.strategy.blueGreen.postPromotionAnalysis',
+      ],
+    ],
     ['smi-experiment.yaml', ['spec.strategy.canary.steps[1].experiment']],
     [
       'alb-pingpong.yaml',

@@ -3,6 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 
 import type { Rollout } from '../../api/rollout.js';
 import { podTemplateHashLabel } from '../../decide/hash.js';
+import { managedByAnnotation } from '../../decide/plan-common.js';
 import type { RolloutAction } from '../../decide/rollout-plan.js';
 import { createIfAbsent, deleteIfPresent, mergePatch, recordEvent } from '../../kube/rollout-io.js';
 import type { TrafficRouter } from '../../traffic/router.js';
@@ -55,6 +56,7 @@ const handlers: { [K in RolloutAction['kind']]: Handler<K> } = {
   },
   setServiceSelector: async (ctx, a) => {
     await mergePatch(ctx.kc, ref(ctx, 'v1', 'services', a.service), {
+      metadata: { annotations: { [managedByAnnotation]: ctx.rollout.metadata.name } },
       spec: { selector: { [podTemplateHashLabel]: a.podHash } },
     });
   },
@@ -126,4 +128,20 @@ function replicaSetBody(rollout: Rollout, action: Action<'createReplicaSet'>) {
       template: { ...template, metadata: { ...(template.metadata ?? {}), labels } },
     },
   };
+}
+
+/** Takes a deleted Rollout's pod-template-hash selector and managed-by mark off a Service. */
+export async function releaseService(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  await mergePatch(
+    kc,
+    { apiVersion: 'v1', plural: 'services', namespace, name },
+    {
+      metadata: { annotations: { [managedByAnnotation]: null } },
+      spec: { selector: { [podTemplateHashLabel]: null } },
+    },
+  );
 }

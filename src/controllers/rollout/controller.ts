@@ -8,7 +8,7 @@ import type {
   V1Service,
 } from '@kubernetes/client-node';
 
-import { InvalidSpecMessage, Reason } from '../../api/conditions.js';
+import { Reason } from '../../api/conditions.js';
 import type { Rollout } from '../../api/rollout.js';
 import { statusFor } from '../../decide/rollout-status.js';
 import { planRollout, type RolloutPlan } from '../../decide/rollout-plan.js';
@@ -30,7 +30,9 @@ import {
   withWorkload,
 } from '../../decide/workload-ref.js';
 import { pendingRestart, withRestart } from '../../decide/restart.js';
-import { observePods, observeRollout, observeWorkload } from './observe.js';
+import { observePods, observeRollout, observeWorkload, steeredServices } from './observe.js';
+import { releaseService } from './act.js';
+import { managedByAnnotation } from '../../decide/plan-common.js';
 import { recordStatus } from './record.js';
 
 /** Argo's label that assigns a Rollout to one controller instance. */
@@ -85,8 +87,11 @@ export class RolloutController {
     rollouts.on('update', enqueue);
     rollouts.on('delete', (obj) => {
       this.staleVersions.delete(keyOf(obj));
-      // The routing objects are the person's: ramp's routes in them must go with the Rollout.
-      if (this.handles(obj) && managedRouteNames(obj).length > 0) {
+      // Services and routing objects are the person's: what ramp put in them goes with the Rollout.
+      if (
+        this.handles(obj) &&
+        (managedRouteNames(obj).length > 0 || steeredServices(obj).length > 0)
+      ) {
         this.deleted.set(keyOf(obj), obj);
         this.queue.add(keyOf(obj));
       }
@@ -193,13 +198,22 @@ export class RolloutController {
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
   }
 
-  /** Removes a deleted Rollout's header and mirror routes; a failure is retried with backoff. */
+  /**
+   * Gives back what a deleted Rollout changed in objects it does not own: its header and mirror
+   * routes, and the pod-template-hash selectors of the Services it steered (as Argo does). A
+   * failure is retried with backoff.
+   */
   private async cleanUpDeleted(key: string): Promise<void> {
     const gone = this.deleted.get(key);
     if (!gone) return;
-    await this.routerFor(gone)?.removeRoutes(gone);
+    if (managedRouteNames(gone).length > 0) await this.routerFor(gone)?.removeRoutes(gone);
+    for (const name of steeredServices(gone)) {
+      const svc = this.informers.services.get(gone.metadata.namespace, name);
+      if (svc?.metadata?.annotations?.[managedByAnnotation] === gone.metadata.name)
+        await releaseService(this.kc, gone.metadata.namespace ?? '', name);
+    }
     this.deleted.delete(key);
-    this.log.info({ rollout: key }, 'removed managed routes of deleted rollout');
+    this.log.info({ rollout: key }, 'released services and routes of deleted rollout');
   }
 
   /**
@@ -219,12 +233,7 @@ export class RolloutController {
     const plan = await this.planRollout(rollout, router);
     const facts = { rollout, now: Date.now() };
     if (pendingRestart(facts) === undefined) return plan;
-    const observed = await observeRollout(
-      rollout,
-      this.informers.replicaSets,
-      undefined,
-      facts.now,
-    );
+    const observed = await observeRollout(rollout, this.informers, undefined, facts.now);
     return withRestart(plan, observed, await observePods(this.kc, rollout));
   }
 
@@ -233,11 +242,7 @@ export class RolloutController {
     router: TrafficRouter | undefined,
   ): Promise<RolloutPlan> {
     const now = Date.now();
-    const facts = await observeRollout(rollout, this.informers.replicaSets, router, now);
-    if (rollout.spec.strategy?.blueGreen && !rollout.spec.strategy.canary) {
-      const message = InvalidSpecMessage.unsupported('The blueGreen strategy');
-      return { status: statusFor({ facts, invalidMessage: message }), actions: [] };
-    }
+    const facts = await observeRollout(rollout, this.informers, router, now);
     if (!rollout.spec.workloadRef) return planRollout(facts);
     const workload = await observeWorkload(this.kc, rollout);
     if (!workload)

@@ -7,10 +7,12 @@ import type {
   V1ObjectMeta,
   V1Pod,
   V1ReplicaSet,
+  V1Service,
 } from '@kubernetes/client-node';
 
 import type { Rollout } from '../../api/rollout.js';
 import { podTemplateHashLabel } from '../../decide/hash.js';
+import { managedByAnnotation, type ServiceFacts } from '../../decide/plan-common.js';
 import type { ReplicaSetFacts, RolloutFacts } from '../../decide/rollout-plan.js';
 import type { PodFacts } from '../../decide/restart.js';
 import type { WorkloadFacts } from '../../decide/workload-ref.js';
@@ -121,16 +123,51 @@ export async function observePods(kc: KubeConfig, rollout: Rollout): Promise<Pod
     }));
 }
 
+/** The Services a Rollout's strategy steers, by name. */
+export function steeredServices(rollout: Rollout): string[] {
+  const { canary, blueGreen } = rollout.spec.strategy ?? {};
+  return [
+    canary?.canaryService,
+    canary?.stableService,
+    blueGreen?.activeService,
+    blueGreen?.previewService,
+  ].filter((name): name is string => Boolean(name));
+}
+
+/** The steered Services as cached; a missing one has no entry. */
+function observeServices(
+  rollout: Rollout,
+  services: Informer<V1Service>,
+): Record<string, ServiceFacts> {
+  const out: Record<string, ServiceFacts> = {};
+  for (const name of steeredServices(rollout)) {
+    const svc = services.get(rollout.metadata.namespace, name);
+    if (!svc) continue;
+    out[name] = {
+      selectorHash: svc.spec?.selector?.[podTemplateHashLabel],
+      managedBy: svc.metadata?.annotations?.[managedByAnnotation],
+    };
+  }
+  return out;
+}
+
+/** The informers a pass reads from. */
+export interface ObserveCaches {
+  readonly replicaSets: Informer<V1ReplicaSet>;
+  readonly services: Informer<V1Service>;
+}
+
 /** Builds the facts of one pass. */
 export async function observeRollout(
   rollout: Rollout & KubernetesObject,
-  replicaSets: Informer<V1ReplicaSet>,
+  caches: ObserveCaches,
   router: TrafficRouter | undefined,
   now: number,
 ): Promise<RolloutFacts> {
   return {
     rollout,
-    replicaSets: ownedReplicaSets(rollout, replicaSets).map(replicaSetFacts),
+    replicaSets: ownedReplicaSets(rollout, caches.replicaSets).map(replicaSetFacts),
+    services: observeServices(rollout, caches.services),
     now,
     routed: router !== undefined,
     actualWeight: await router?.readWeight(rollout),
