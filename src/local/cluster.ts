@@ -7,7 +7,13 @@ import { connect } from '../kube/client.js';
 import { ensureNode, isNodeReady, serviceAccountExists } from '../kube/nodes.js';
 import type { Logger } from '../observability/logger.js';
 import { formatDuration } from './build-key.js';
-import { applyDemo, controllerArgs, demoManifest, installRampCrds } from './demo.js';
+import {
+  applyDemo,
+  blueGreenDemoManifest,
+  controllerArgs,
+  demoManifest,
+  installRampCrds,
+} from './demo.js';
 import { throwIfInterrupted } from './errors.js';
 import {
   apiserverArgs,
@@ -196,8 +202,10 @@ async function startRamp(opts: UpOptions, recorder: StateRecorder): Promise<void
     env: { ...process.env, RAMP_LOG_FORMAT: 'json' },
   });
   await recorder.addDaemon(controller);
-  opts.log.info(`applying the example canary (${demoManifest})`);
-  await applyDemo(layout.kubeconfig);
+  for (const manifest of [demoManifest, blueGreenDemoManifest]) {
+    opts.log.info(`applying an example rollout (${manifest})`);
+    await applyDemo(layout.kubeconfig, manifest);
+  }
 }
 
 function portOpt(port: number | undefined): { port?: number } {

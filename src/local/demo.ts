@@ -14,6 +14,8 @@ import { LocalError } from './errors.js';
 
 /** The example canary installed by `ramp local up`. */
 export const demoManifest = join(packageRoot, 'examples', 'canary-demo.yaml');
+/** The blue-green example, installed next to the canary one. */
+export const blueGreenDemoManifest = join(packageRoot, 'examples', 'bluegreen-demo.yaml');
 
 /** Resource names of the kinds the demo manifest holds. */
 const plurals: Readonly<Record<string, string>> = {

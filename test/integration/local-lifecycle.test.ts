@@ -81,7 +81,7 @@ describe.skipIf(!inject('localControlPlane'))('ramp local up / down', () => {
         `export PATH='${dirname(state.kubectl ?? '')}':"$PATH"\n`,
     );
 
-    // The README's main command: the controller runs and the example canary is Healthy.
+    // The README's main command: the controller runs and both example rollouts are Healthy.
     const kc = new KubeConfig();
     kc.loadFromFile(state.kubeconfig);
     const custom = kc.makeApiClient(CustomObjectsApi);
@@ -92,11 +92,13 @@ describe.skipIf(!inject('localControlPlane'))('ramp local up / down', () => {
       namespace: 'demo',
       name: 'demo',
     };
-    await waitFor(
-      'the example canary Healthy',
-      async () =>
-        ((await custom.getNamespacedCustomObject(demo)) as Rollout).status?.phase === 'Healthy',
-    );
+    for (const namespace of ['demo', 'demo-bluegreen'])
+      await waitFor(
+        `the example rollout in ${namespace} Healthy`,
+        async () =>
+          ((await custom.getNamespacedCustomObject({ ...demo, namespace })) as Rollout).status
+            ?.phase === 'Healthy',
+      );
 
     const down = await ramp(['local', '--run-dir', runDir, 'down']);
     expect(down.code, down.stderr).toBe(0);
