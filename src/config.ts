@@ -22,6 +22,8 @@ export interface RampConfig {
   readonly goBinary: string;
   /** The Go tool modules (go.mod + go.sum) that pin the control plane's versions. */
   readonly toolsDir: string;
+  /** Prometheus for metrics that name no address (RAMP_PROMETHEUS_URL; `ramp local env` sets it). */
+  readonly prometheusUrl: string | undefined;
 }
 
 /** Facts about the process that the config depends on, passed in so parsing stays pure. */
@@ -52,6 +54,7 @@ export function parseConfig(env: Env, ctx: ConfigContext): RampConfig {
     localDir: path(nonEmpty(env.RAMP_LOCAL_DIR) ?? join(stateHome, 'ramp', 'local')),
     goBinary: nonEmpty(env.RAMP_GO) ?? 'go',
     toolsDir: path(nonEmpty(env.RAMP_TOOLS_DIR) ?? join(ctx.packageRoot, 'tools')),
+    prometheusUrl: parseUrl('RAMP_PROMETHEUS_URL', env.RAMP_PROMETHEUS_URL),
   });
 }
 
@@ -70,4 +73,12 @@ function parseLogFormat(value: string | undefined, isTTY: boolean): LogFormat {
   if (format === 'auto') return isTTY ? 'pretty' : 'json';
   if (format === 'json' || format === 'pretty') return format;
   throw new ConfigError(`RAMP_LOG_FORMAT=${value}: expected auto, json or pretty`);
+}
+
+function parseUrl(name: string, value: string | undefined): string | undefined {
+  const text = nonEmpty(value);
+  if (text === undefined) return undefined;
+  if (!URL.canParse(text) || !/^https?:$/.test(new URL(text).protocol))
+    throw new ConfigError(`${name}=${text}: expected an http(s) URL`);
+  return text;
 }

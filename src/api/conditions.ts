@@ -99,6 +99,7 @@ export const InvalidSpecMessage = {
   stringMatchOneOf:
     'StringMatch match value must have exactly one of the following: exact, regex, prefix',
   antiAffinityOneOf: 'AntiAffinity must have exactly one strategy listed',
+  analysisNeedsTemplate: 'An analysis must name at least one template (templateName)',
   scaleDownLimitAboveHistory:
     "This rollout's revision history limit can not be smaller than the rollout's scale down limit",
   unsupported: (what: string) => `${what} is not supported by ramp yet`,

@@ -2,6 +2,7 @@
 import { stringify } from 'yaml';
 
 import { buildCrd, type CrdDefinition } from './crd.js';
+import { AnalysisRunSpec, AnalysisRunStatus, AnalysisTemplateSpec } from './analysis.js';
 import { RolloutSpec, RolloutStatus } from './rollout.js';
 
 /** Argo Rollouts' API group and version, spoken unchanged. */
@@ -63,9 +64,66 @@ export const rolloutCrd: CrdDefinition = {
   ],
 };
 
+const age = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' } as const;
+
+/** AnalysisTemplate: metrics to measure, in a namespace. */
+export const analysisTemplateCrd: CrdDefinition = {
+  group: argoGroup,
+  version: argoVersion,
+  kind: 'AnalysisTemplate',
+  plural: 'analysistemplates',
+  singular: 'analysistemplate',
+  shortNames: ['at'],
+  scope: 'Namespaced',
+  spec: AnalysisTemplateSpec,
+  specRequired: true,
+  printerColumns: [age],
+};
+
+/** ClusterAnalysisTemplate: the same, shared by every namespace. */
+export const clusterAnalysisTemplateCrd: CrdDefinition = {
+  ...analysisTemplateCrd,
+  kind: 'ClusterAnalysisTemplate',
+  plural: 'clusteranalysistemplates',
+  singular: 'clusteranalysistemplate',
+  shortNames: ['cat'],
+  scope: 'Cluster',
+};
+
+/** AnalysisRun: one run of metrics, with its measurements in status. */
+export const analysisRunCrd: CrdDefinition = {
+  group: argoGroup,
+  version: argoVersion,
+  kind: 'AnalysisRun',
+  plural: 'analysisruns',
+  singular: 'analysisrun',
+  shortNames: ['ar'],
+  scope: 'Namespaced',
+  spec: AnalysisRunSpec,
+  status: AnalysisRunStatus,
+  specRequired: true,
+  printerColumns: [
+    {
+      name: 'Status',
+      type: 'string',
+      jsonPath: '.status.phase',
+      description: 'AnalysisRun status',
+    },
+    age,
+  ],
+};
+
 /** File name (in crds/) and CRD object of every generated CRD. */
 export function generatedCrds(): { file: string; crd: Record<string, unknown> }[] {
-  return [{ file: 'argoproj.io_rollouts.yaml', crd: buildCrd(rolloutCrd) }];
+  return [
+    { file: 'argoproj.io_rollouts.yaml', crd: buildCrd(rolloutCrd) },
+    { file: 'argoproj.io_analysistemplates.yaml', crd: buildCrd(analysisTemplateCrd) },
+    {
+      file: 'argoproj.io_clusteranalysistemplates.yaml',
+      crd: buildCrd(clusterAnalysisTemplateCrd),
+    },
+    { file: 'argoproj.io_analysisruns.yaml', crd: buildCrd(analysisRunCrd) },
+  ];
 }
 
 /** The YAML text of a generated CRD file, with a header saying where it comes from. */

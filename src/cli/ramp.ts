@@ -2,6 +2,8 @@
 // The `ramp` command: the controller (later issues) and the local control plane tooling.
 import { Command, InvalidArgumentError } from 'commander';
 
+import { createProviders } from '../analysis/providers/index.js';
+import { AnalysisRunController } from '../controllers/analysisrun/controller.js';
 import { RolloutController } from '../controllers/rollout/controller.js';
 import { connect } from '../kube/client.js';
 import { down, envExports, status, up } from '../local/cluster.js';
@@ -39,26 +41,41 @@ export function rampProgram(): Command {
 function addControllerCommand(program: Command, ctx: () => CliContext): void {
   program
     .command('controller')
-    .description('run the Rollout controller against the cluster of the kubeconfig')
+    .description(
+      'run the Rollout and AnalysisRun controllers against the cluster of the kubeconfig',
+    )
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--namespace <ns>', 'watch only this namespace (default: all)')
     .option('--instance-id <id>', 'handle only Rollouts labelled with this controller instance id')
     .option('--workers <n>', 'Rollouts reconciled in parallel', positiveInt, 4)
+    .option(
+      '--prometheus-url <url>',
+      'Prometheus for metrics that name no address (default: RAMP_PROMETHEUS_URL)',
+    )
     .action(
       async (opts: {
         kubeconfig?: string;
         namespace?: string;
         instanceId?: string;
         workers: number;
+        prometheusUrl?: string;
       }) => {
-        const { log } = ctx();
-        const controller = new RolloutController(connect(opts.kubeconfig).config, log, opts);
-        await controller.start();
+        const { log, config } = ctx();
+        const kc = connect(opts.kubeconfig).config;
+        const prometheus = opts.prometheusUrl ?? config.prometheusUrl;
+        const analysis = new AnalysisRunController(kc, log, {
+          ...opts,
+          providerFor: createProviders(kc, { defaultPrometheusAddress: prometheus }).providerFor,
+        });
+        const rollouts = new RolloutController(kc, log, { ...opts, analysisRuns: analysis.cache });
+        await analysis.start();
+        await rollouts.start();
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve).once('SIGTERM', resolve);
         });
         log.info('stopping');
-        await controller.stop();
+        await rollouts.stop();
+        await analysis.stop();
       },
     );
 }

@@ -17,7 +17,7 @@ import {
   deadlineOutcome,
   defaultScaleDownDelaySeconds,
   event,
-  invalidPlan,
+  blockedPlan,
   isNewRevision,
   planContext,
   pruneHistory,
@@ -31,6 +31,8 @@ import {
   type RolloutFacts,
   type RolloutPlan,
 } from './plan-common.js';
+import { blueGreenGateResults, blueGreenGates, blueGreenVerdicts } from './bluegreen-analysis.js';
+import { idleRunActions } from './canary-analysis.js';
 import { unavailableCount } from './replicas.js';
 import { statusFor, type Stage } from './rollout-status.js';
 
@@ -44,13 +46,8 @@ export function planBlueGreen(facts: RolloutFacts): RolloutPlan {
     ['spec.strategy.blueGreen.activeService', bg.activeService],
     ['spec.strategy.blueGreen.previewService', bg.previewService],
   ]);
-  if (problem) {
-    const plan = invalidPlan(
-      facts,
-      InvalidSpecMessage.invalid(facts.rollout.metadata.name, problem),
-    );
-    return { ...plan, requeueAfterMs: waitingRequeueMs };
-  }
+  if (problem)
+    return blockedPlan(facts, InvalidSpecMessage.invalid(facts.rollout.metadata.name, problem));
   const result = ctx.stableHash === ctx.podHash ? planSteady(ctx) : planUpdate(ctx);
   return ctx.existing ? result : { ...result, actions: [createAction(ctx), ...result.actions] };
 }
@@ -105,7 +102,11 @@ function planSteady(ctx: PlanContext): RolloutPlan {
     scaleDownDelayMs(ctx),
     bg.scaleDownDelayRevisionLimit,
   );
-  actions.push(...scaleDown.actions, ...pruneHistory(ctx, [ctx.stableHash]));
+  actions.push(
+    ...scaleDown.actions,
+    ...pruneHistory(ctx, [ctx.stableHash]),
+    ...idleRunActions(ctx),
+  );
   const status = statusFor({
     facts: ctx.facts,
     podHash: ctx.podHash,
@@ -118,8 +119,41 @@ function planSteady(ctx: PlanContext): RolloutPlan {
 }
 
 function planUpdate(ctx: PlanContext): RolloutPlan {
-  const decision = decideBlueGreen(machineFacts(ctx), observation(ctx));
-  if (decision.state === 'completed') return planCompleted(ctx, decision);
+  const facts = machineFacts(ctx);
+  const obs = observation(ctx);
+  const gates = blueGreenGates(ctx, facts, {
+    aborted: facts.abortHandled,
+    previewUp: obs.previewReady,
+    switched: facts.promotionStarted && obs.activeOnNew,
+  });
+  if (gates.error)
+    return blockedPlan(
+      ctx.facts,
+      InvalidSpecMessage.invalid(ctx.facts.rollout.metadata.name, `analysis: ${gates.error}`),
+    );
+  const verdicts = ctx.facts.analysis ? {} : blueGreenVerdicts(ctx, gates);
+  const decision = decideBlueGreen(facts, { ...obs, ...verdicts });
+  const analysis = blueGreenGateResults(ctx, gates, decision);
+  const plan = planDecided(ctx, decision, analysis.status);
+  return {
+    ...plan,
+    actions: [...analysis.actions, ...plan.actions],
+    requeueAfterMs:
+      analysis.actions.length > 0
+        ? Math.min(plan.requeueAfterMs ?? analysisVerifyMs, analysisVerifyMs)
+        : plan.requeueAfterMs,
+  };
+}
+
+/** How soon to look again after creating or stopping an AnalysisRun. */
+const analysisVerifyMs = 500;
+
+function planDecided(
+  ctx: PlanContext,
+  decision: BlueGreenDecision,
+  analysisStatus: RolloutStatus['blueGreen'],
+): RolloutPlan {
+  if (decision.state === 'completed') return planCompleted(ctx, decision, analysisStatus);
   const pausedAt = decision.context.pauseStartedAt;
   const aborted = decision.state === 'aborted' ? abortedActions(ctx) : undefined;
   const actions = [
@@ -143,7 +177,7 @@ function planUpdate(ctx: PlanContext): RolloutPlan {
       pausedAt === undefined
         ? undefined
         : { reason: PauseReason.BlueGreenPause, startedAt: pausedAt },
-    strategyStatus: blueGreenStatus(ctx, decision.state),
+    strategyStatus: withAnalysis(blueGreenStatus(ctx, decision.state), analysisStatus),
   });
   const deadline = deadlineOutcome(ctx, computed);
   actions.push(...deadline.actions);
@@ -271,11 +305,20 @@ function abortedActions(ctx: PlanContext): { actions: RolloutAction[]; requeueAf
   return step.waitMs === undefined ? { actions } : { actions, requeueAfterMs: step.waitMs };
 }
 
+function withAnalysis(status: RolloutStatus, analysis: RolloutStatus['blueGreen']): RolloutStatus {
+  return { ...status, blueGreen: { ...status.blueGreen, ...analysis } };
+}
+
 /** Promotion is done: the new ReplicaSet becomes stable; the old one goes after the delay. */
-function planCompleted(ctx: PlanContext, decision: BlueGreenDecision): RolloutPlan {
+function planCompleted(
+  ctx: PlanContext,
+  decision: BlueGreenDecision,
+  analysisStatus: RolloutStatus['blueGreen'],
+): RolloutPlan {
   const plan = planSteady({ ...ctx, stableHash: ctx.podHash });
   return {
     ...plan,
+    status: withAnalysis(plan.status, analysisStatus),
     actions: [...emitEvents(ctx, decision), ...plan.actions],
     requeueAfterMs: Math.min(plan.requeueAfterMs ?? Infinity, 0),
   };

@@ -3,7 +3,15 @@
 // when to look again. The step machine decides progression; this file turns its state into
 // replica counts, a traffic weight, Service selectors, conditions and a phase.
 import { InvalidSpecMessage, PauseReason, Reason } from '../api/conditions.js';
-import type { CanaryStep } from '../api/rollout.js';
+import type { CanaryStep, RolloutStatus } from '../api/rollout.js';
+import {
+  canaryGateResults,
+  canaryGates,
+  failedRunMessage,
+  gateVerdicts,
+  idleRunActions,
+  pauseReasonOf,
+} from './canary-analysis.js';
 import {
   decideCanary,
   pauseMs,
@@ -19,7 +27,7 @@ import {
   deadlineOutcome,
   defaultScaleDownDelaySeconds,
   event,
-  invalidPlan,
+  blockedPlan,
   isNewRevision,
   planContext,
   pruneHistory,
@@ -47,13 +55,8 @@ export function planCanary(facts: RolloutFacts): RolloutPlan {
     ['spec.strategy.canary.canaryService', canary?.canaryService],
     ['spec.strategy.canary.stableService', canary?.stableService],
   ]);
-  if (problem) {
-    const plan = invalidPlan(
-      facts,
-      InvalidSpecMessage.invalid(facts.rollout.metadata.name, problem),
-    );
-    return { ...plan, requeueAfterMs: waitingRequeueMs };
-  }
+  if (problem)
+    return blockedPlan(facts, InvalidSpecMessage.invalid(facts.rollout.metadata.name, problem));
   const result = ctx.stableHash === ctx.podHash ? planSteady(ctx) : planUpdate(ctx);
   return ctx.existing ? result : { ...result, actions: [createAction(ctx), ...result.actions] };
 }
@@ -73,7 +76,11 @@ function planSteady(ctx: PlanContext): RolloutPlan {
   actions.push(...serviceActions(ctx, ctx.stableHash, ctx.stableHash));
   if (facts.routed) actions.push(...weightActions(ctx, 0, ctx.stableHash, []));
   const scaleDown = scaleDownOld(ctx, [ctx.stableHash], scaleDownDelayMs(ctx), revisionLimit(ctx));
-  actions.push(...scaleDown.actions, ...pruneHistory(ctx, [ctx.stableHash]));
+  actions.push(
+    ...scaleDown.actions,
+    ...pruneHistory(ctx, [ctx.stableHash]),
+    ...idleRunActions(ctx),
+  );
   const statusInput: StatusInput = {
     facts,
     podHash: ctx.podHash,
@@ -88,20 +95,43 @@ function planSteady(ctx: PlanContext): RolloutPlan {
 /** An update in progress: run the step machine and bring replicas and weight to its state. */
 function planUpdate(ctx: PlanContext): RolloutPlan {
   const facts = machineFacts(ctx);
-  const before = stateWeight(
-    ctx,
-    facts.abortHandled ? 'aborted' : 'stepping',
-    facts.currentStepIndex,
+  const index = facts.currentStepIndex;
+  const before = stateWeight(ctx, facts.abortHandled ? 'aborted' : 'stepping', index);
+  const beforeRoutes = facts.abortHandled ? [] : stateRoutes(ctx, 'stepping', index);
+  const gates = canaryGates(ctx, index, facts.abortHandled);
+  if (gates.error) return analysisSpecError(ctx, gates.error);
+  const verdicts = gateVerdicts(gates);
+  const ready =
+    stepReady(ctx, before, index, beforeRoutes) &&
+    (verdicts.stepAnalysis === 'none' || verdicts.stepAnalysis === 'successful');
+  const decision = decideCanary(facts, { ...observation(ctx, ready), ...verdicts });
+  const analysis = canaryGateResults(ctx, gates, decision, index);
+  const plan =
+    decision.state === 'completed'
+      ? planCompleted(ctx, decision)
+      : planProgress(ctx, decision, analysis.canary);
+  const failed = decision.emits.some((e) => e.type === 'analysisFailed');
+  return {
+    ...plan,
+    status: failed ? { ...plan.status, abort: true } : plan.status,
+    actions: [...analysis.actions, ...plan.actions],
+    // Read back the runs just created or stopped once the cache has them.
+    requeueAfterMs:
+      analysis.actions.length > 0
+        ? Math.min(plan.requeueAfterMs ?? analysisVerifyMs, analysisVerifyMs)
+        : plan.requeueAfterMs,
+  };
+}
+
+/** How soon to look again after creating or stopping an AnalysisRun. */
+const analysisVerifyMs = 500;
+
+/** A template the Rollout names is missing, or an arg has no value: reported like a bad spec. */
+function analysisSpecError(ctx: PlanContext, error: string): RolloutPlan {
+  return blockedPlan(
+    ctx.facts,
+    InvalidSpecMessage.invalid(ctx.facts.rollout.metadata.name, `analysis: ${error}`),
   );
-  const beforeRoutes = facts.abortHandled
-    ? []
-    : stateRoutes(ctx, 'stepping', facts.currentStepIndex);
-  const decision = decideCanary(
-    facts,
-    observation(ctx, stepReady(ctx, before, facts.currentStepIndex, beforeRoutes)),
-  );
-  if (decision.state === 'completed') return planCompleted(ctx, decision);
-  return planProgress(ctx, decision);
 }
 
 /** The status facts the machine is restored from; a new revision starts from step 0. */
@@ -127,7 +157,9 @@ function observation(ctx: PlanContext, ready: boolean): CanaryObservation {
     paused: ctx.facts.rollout.spec.paused === true,
     promoteFull: !fresh && status.promoteFull === true,
     pauseConditionPresent: (fresh ? [] : (status.pauseConditions ?? [])).some(
-      (p) => p.reason === PauseReason.CanaryPauseStep,
+      (p) =>
+        p.reason === PauseReason.CanaryPauseStep ||
+        p.reason === PauseReason.InconclusiveAnalysisRun,
     ),
   };
 }
@@ -196,7 +228,11 @@ function weightIn(ctx: PlanContext, weight: number): boolean {
   return !ctx.facts.routed || ctx.facts.actualWeight === weight;
 }
 
-function planProgress(ctx: PlanContext, decision: CanaryDecision): RolloutPlan {
+function planProgress(
+  ctx: PlanContext,
+  decision: CanaryDecision,
+  analysisStatus: RolloutStatus['canary'] = {},
+): RolloutPlan {
   const weight = stateWeight(ctx, decision.state, decision.context.stepIndex);
   const aborted =
     decision.state === 'aborted' && ctx.facts.routed ? abortedScaleActions(ctx) : undefined;
@@ -223,10 +259,13 @@ function planProgress(ctx: PlanContext, decision: CanaryDecision): RolloutPlan {
     pause:
       pauseStartedAt === undefined
         ? undefined
-        : { reason: PauseReason.CanaryPauseStep, startedAt: pauseStartedAt },
-    strategyStatus: canaryStatus(ctx.facts, ctx, stepIndex, weight),
+        : { reason: pauseReasonOf(decision), startedAt: pauseStartedAt },
+    strategyStatus: withAnalysisStatus(
+      canaryStatus(ctx.facts, ctx, stepIndex, weight),
+      analysisStatus,
+    ),
   });
-  const deadline = deadlineOutcome(ctx, computed);
+  const deadline = deadlineOutcome(ctx, withAbortReason(ctx, computed));
   actions.push(...deadline.actions);
   const status = deadline.status;
   const routingWrite = actions.some((a) => a.kind === 'setWeight') ? routingVerifyMs : undefined;
@@ -385,6 +424,12 @@ function emitEvents(ctx: PlanContext, decision: CanaryDecision): RolloutAction[]
           Reason.RolloutAborted,
           `Rollout aborted update to revision ${revision}`,
         );
+      case 'analysisFailed':
+        return event(
+          'Warning',
+          Reason.AnalysisRunFailed,
+          `Analysis failed: ${failedRunMessage(ctx) ?? 'a metric failed'}`,
+        );
       case 'retried':
         return event('Normal', Reason.RolloutRetry, 'Retrying Rollout after abort');
       case 'completed':
@@ -395,6 +440,19 @@ function emitEvents(ctx: PlanContext, decision: CanaryDecision): RolloutAction[]
         );
     }
   });
+}
+
+function withAnalysisStatus(
+  status: RolloutStatus,
+  analysis: RolloutStatus['canary'],
+): RolloutStatus {
+  return { ...status, canary: { ...status.canary, ...analysis } };
+}
+
+/** An abort caused by analysis says which metric caused it, as Argo's message does. */
+function withAbortReason(ctx: PlanContext, status: RolloutStatus): RolloutStatus {
+  const why = status.phase === 'Degraded' && status.abortedAt ? failedRunMessage(ctx) : undefined;
+  return why ? { ...status, message: `${status.message ?? ''}: ${why}` } : status;
 }
 
 /** The strategy-neutral stage each canary state stands for. */

@@ -5,7 +5,9 @@
 import { ConditionType, Reason } from '../api/conditions.js';
 import type { Rollout, RolloutStatus } from '../api/rollout.js';
 import { podTemplateHash, templateCovers } from './hash.js';
+import type { AnalysisRun, AnalysisTemplate } from '../api/analysis.js';
 import type { AnalysisVerdict } from '../machines/bluegreen.js';
+import type { RunFacts } from './analysis/rollout-analysis.js';
 import type { ManagedRoute, RouteHost } from './managed-routes.js';
 import { statusFor } from './rollout-status.js';
 
@@ -38,8 +40,13 @@ export interface RolloutFacts {
   readonly routeHosts?: readonly RouteHost[] | undefined;
   /** The Services the strategy names, as cached (absent key: not found). */
   readonly services?: Readonly<Record<string, ServiceFacts>> | undefined;
-  /** Outcomes of the analysis gates (the analysis controller fills these in). */
+  /** Outcomes of the analysis gates, when given directly (unit tests of the strategies). */
   readonly analysis?: AnalysisFacts | undefined;
+  /** The Rollout's AnalysisRuns, as cached. */
+  readonly runs?: readonly RunFacts[] | undefined;
+  /** Looks up an AnalysisTemplate (or with clusterScope a ClusterAnalysisTemplate). */
+  readonly template?:
+    ((name: string, clusterScope: boolean) => AnalysisTemplate | undefined) | undefined;
 }
 
 /** A Service the Rollout steers, as observed. */
@@ -78,7 +85,10 @@ export type RolloutAction =
       routes: readonly ManagedRoute[];
     }
   | { kind: 'setServiceSelector'; service: string; podHash: string }
-  | { kind: 'event'; type: 'Normal' | 'Warning'; reason: string; message: string };
+  | { kind: 'event'; type: 'Normal' | 'Warning'; reason: string; message: string }
+  | { kind: 'createAnalysisRun'; run: AnalysisRun }
+  | { kind: 'terminateAnalysisRun'; name: string }
+  | { kind: 'deleteAnalysisRun'; name: string };
 
 /** The decision of a pass. */
 export interface RolloutPlan {
@@ -252,6 +262,19 @@ export function invalidPlan(facts: RolloutFacts, message: string): RolloutPlan {
   const actions: RolloutAction[] =
     previous?.message === message ? [] : [event('Warning', Reason.InvalidSpec, message)];
   return { status, actions };
+}
+
+/**
+ * Something outside the spec blocks the update (a Service or template missing): reported like an
+ * invalid spec, but the update's progress in status is kept so it resumes where it was once fixed.
+ */
+export function blockedPlan(facts: RolloutFacts, message: string): RolloutPlan {
+  const plan = invalidPlan(facts, message);
+  return {
+    ...plan,
+    status: { ...(facts.rollout.status ?? {}), ...plan.status },
+    requeueAfterMs: waitingRequeueMs,
+  };
 }
 
 /** Annotation Argo writes on the Services a Rollout steers (and reads to refuse sharing them). */

@@ -13,7 +13,8 @@ export function statusMergePatch(
   const patch: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(next)) {
     if (value === undefined) continue;
-    if (JSON.stringify(previous[key]) !== JSON.stringify(value)) patch[key] = value;
+    const change = diff(previous[key], value);
+    if (change !== unchanged) patch[key] = change;
   }
   for (const key of Object.keys(previous)) {
     if (next[key] === undefined && !sharedFields.has(key) && !ownedElsewhere.has(key))
@@ -31,3 +32,25 @@ const ownedElsewhere = new Set([
   'restartedAt',
   'workloadObservedGeneration',
 ]);
+
+const unchanged = Symbol('unchanged');
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The merge patch of one value: nested objects are patched key by key, so a nested field ramp
+ * dropped (a finished analysis run's reference) is removed with null instead of lingering.
+ */
+function diff(previous: unknown, next: unknown): unknown {
+  if (JSON.stringify(previous) === JSON.stringify(next)) return unchanged;
+  if (!isPlainObject(previous) || !isPlainObject(next)) return next;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(next)) {
+    if (value === undefined) continue;
+    const change = diff(previous[key], value);
+    if (change !== unchanged) out[key] = change;
+  }
+  for (const key of Object.keys(previous)) if (next[key] === undefined) out[key] = null;
+  return out;
+}

@@ -113,7 +113,7 @@ function validateBlueGreen(bg: BlueGreen, revisionHistoryLimit: number): FieldEr
   out.push(...validateIntOrPercent(bg.maxUnavailable, `${at}.maxUnavailable`));
   out.push(...validateAntiAffinity(bg.antiAffinity, `${at}.antiAffinity`));
   for (const gate of ['prePromotionAnalysis', 'postPromotionAnalysis'] as const)
-    if (bg[gate]) out.push(err(`${at}.${gate}`, M.unsupported('Promotion analysis')));
+    out.push(...validateAnalysisRef(bg[gate], `${at}.${gate}`));
   return out;
 }
 
@@ -126,7 +126,7 @@ function validateCanary(canary: CanaryStrategy): FieldError[] {
     ...(routing ? validateRouting(canary, routing) : validateWithoutRouting(canary)),
     ...(canary.steps ?? []).flatMap((step, i) => validateStep(step, `${at}.steps[${i}]`, routing)),
     ...validateAntiAffinity(canary.antiAffinity, `${at}.antiAffinity`),
-    ...(canary.analysis ? [err(`${at}.analysis`, M.unsupported('Background analysis'))] : []),
+    ...validateAnalysisRef(canary.analysis, `${at}.analysis`),
   ];
 }
 
@@ -245,8 +245,7 @@ function unsupportedSteps(step: CanaryStep, at: string): FieldError[] {
   const out: FieldError[] = [];
   if (step.experiment) out.push(err(`${at}.experiment`, M.unsupported('The experiment step')));
   if (step.plugin) out.push(err(`${at}.plugin`, M.unsupported('The plugin step')));
-  // Until the analysis controller lands, an analysis step must not pass as if it had succeeded.
-  if (step.analysis) out.push(err(`${at}.analysis`, M.unsupported('The analysis step')));
+  out.push(...validateAnalysisRef(step.analysis, `${at}.analysis`));
   return out;
 }
 
@@ -320,4 +319,17 @@ function validateAntiAffinity(
   const preferred = antiAffinity.preferredDuringSchedulingIgnoredDuringExecution !== undefined;
   const required = antiAffinity.requiredDuringSchedulingIgnoredDuringExecution !== undefined;
   return preferred === required ? [err(field, M.antiAffinityOneOf)] : [];
+}
+
+/** An analysis reference must name at least one template, each by name. */
+function validateAnalysisRef(
+  analysis: { templates?: { templateName?: string }[] } | undefined,
+  at: string,
+): FieldError[] {
+  if (!analysis) return [];
+  const templates = analysis.templates ?? [];
+  if (templates.length === 0) return [err(`${at}.templates`, M.analysisNeedsTemplate)];
+  return templates.flatMap((t, i) =>
+    t.templateName ? [] : [err(`${at}.templates[${i}].templateName`, M.analysisNeedsTemplate)],
+  );
 }

@@ -175,7 +175,7 @@ async function startAll(
       signal: opts.signal,
       ...portOpt(opts.prometheusPort),
     });
-    if (opts.withController) await startRamp(opts, recorder);
+    if (opts.withController) await startRamp(opts, recorder, prometheus.url);
     return await recorder.update({
       prometheusUrl: prometheus.url,
       kubectl: binaries.paths.kubectl ?? '',
@@ -190,14 +190,18 @@ async function startAll(
 }
 
 /** ramp's CRDs, the controller daemon, and the demo canary. */
-async function startRamp(opts: UpOptions, recorder: StateRecorder): Promise<void> {
+async function startRamp(
+  opts: UpOptions,
+  recorder: StateRecorder,
+  prometheusUrl: string,
+): Promise<void> {
   const layout = runLayout(opts.runDir);
   await installRampCrds(layout.kubeconfig);
   opts.log.info('starting the ramp controller');
   const controller = await startDaemon({
     name: 'ramp-controller',
     command: process.execPath,
-    args: controllerArgs(layout.kubeconfig),
+    args: controllerArgs(layout.kubeconfig, prometheusUrl),
     logFile: logFile(layout.logs, 'ramp-controller'),
     env: { ...process.env, RAMP_LOG_FORMAT: 'json' },
   });

@@ -33,8 +33,14 @@ export function rampEntryPoint(): string {
 }
 
 /** Arguments of the controller daemon. */
-export function controllerArgs(kubeconfig: string): string[] {
-  return [rampEntryPoint(), 'controller', '--kubeconfig', kubeconfig];
+export function controllerArgs(kubeconfig: string, prometheusUrl?: string): string[] {
+  return [
+    rampEntryPoint(),
+    'controller',
+    '--kubeconfig',
+    kubeconfig,
+    ...(prometheusUrl ? ['--prometheus-url', prometheusUrl] : []),
+  ];
 }
 
 /** Installs ramp's CRDs. */

@@ -90,7 +90,7 @@ export const blueGreenMachine = setup({
       on: {
         OBSERVE: [
           { guard: 'aborting', target: 'aborted', actions: 'aborted' },
-          { guard: 'preFailed', target: 'aborted', actions: 'analysisFailed' },
+          { guard: 'preFailed', target: 'aborted', actions: ['analysisFailed', 'aborted'] },
           { guard: 'userPaused', target: 'preview' },
           {
             guard: and(['previewGated', 'needsPause']),
@@ -125,7 +125,7 @@ export const blueGreenMachine = setup({
       on: {
         OBSERVE: [
           { guard: 'aborting', target: 'aborted', actions: 'aborted' },
-          { guard: 'postFailed', target: 'aborted', actions: 'analysisFailed' },
+          { guard: 'postFailed', target: 'aborted', actions: ['analysisFailed', 'aborted'] },
           { guard: 'postPassed', target: 'completed', actions: 'completed' },
         ],
       },

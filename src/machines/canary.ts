@@ -6,6 +6,7 @@ import { assign, or, setup, transition, type SnapshotFrom } from 'xstate';
 
 import { PauseReason } from '../api/conditions.js';
 import type { CanaryStep } from '../api/rollout.js';
+import type { AnalysisVerdict } from './bluegreen.js';
 import { durationSeconds } from '../decide/durations.js';
 
 /** What the machine remembers between passes; all of it is stored in Rollout status. */
@@ -13,8 +14,10 @@ export interface CanaryContext {
   readonly steps: readonly CanaryStep[];
   /** status.currentStepIndex. */
   readonly stepIndex: number;
-  /** startTime of the CanaryPauseStep pause condition, in ms, when one is in place. */
+  /** startTime of the controller's pause condition, in ms, when one is in place. */
   readonly pauseStartedAt: number | undefined;
+  /** The pause is for an inconclusive analysis (InconclusiveAnalysisRun), not a pause step. */
+  readonly inconclusive?: boolean | undefined;
 }
 
 /** What one reconcile pass saw. */
@@ -28,8 +31,12 @@ export interface CanaryObservation {
   readonly paused: boolean;
   /** status.promoteFull. */
   readonly promoteFull: boolean;
-  /** A CanaryPauseStep pause condition is present in status (promote removes it). */
+  /** The controller's pause condition is present in status (promote removes it). */
   readonly pauseConditionPresent: boolean;
+  /** Verdict of the current step's analysis ('none' when the step is not an analysis step). */
+  readonly stepAnalysis?: AnalysisVerdict | undefined;
+  /** Verdict of background analysis ('none' when there is none in force). */
+  readonly backgroundAnalysis?: AnalysisVerdict | undefined;
 }
 
 /** The one event: a reconcile pass's observation. */
@@ -41,10 +48,15 @@ export type CanaryEmit =
   | { type: 'paused'; params: Record<string, never> }
   | { type: 'resumed'; params: Record<string, never> }
   | { type: 'aborted'; params: Record<string, never> }
+  | { type: 'analysisFailed'; params: Record<string, never> }
   | { type: 'retried'; params: Record<string, never> }
   | { type: 'completed'; params: Record<string, never> };
 
 const obsOf = (event: CanaryEvent): CanaryObservation => event.obs;
+const verdicts = (event: CanaryEvent): (AnalysisVerdict | undefined)[] => [
+  obsOf(event).stepAnalysis,
+  obsOf(event).backgroundAnalysis,
+];
 const currentStep = (ctx: CanaryContext): CanaryStep | undefined => ctx.steps[ctx.stepIndex];
 
 /** Milliseconds of the current pause step, undefined for "until promoted". */
@@ -74,6 +86,8 @@ export const canaryMachine = setup({
   },
   guards: {
     aborting: ({ event }) => obsOf(event).abort,
+    analysisFailed: ({ event }) => verdicts(event).includes('failed'),
+    analysisInconclusive: ({ event }) => verdicts(event).includes('inconclusive'),
     notAborting: ({ event }) => !obsOf(event).abort,
     userPaused: ({ event }) => obsOf(event).paused,
     promoteFull: ({ event }) => obsOf(event).promoteFull,
@@ -84,6 +98,7 @@ export const canaryMachine = setup({
     pauseElapsed: ({ context, event }) => {
       const ms = pauseMs(context);
       return (
+        context.inconclusive !== true &&
         ms !== undefined &&
         context.pauseStartedAt !== undefined &&
         obsOf(event).now >= context.pauseStartedAt + ms
@@ -94,6 +109,11 @@ export const canaryMachine = setup({
     advance: assign(({ context }) => ({
       stepIndex: context.stepIndex + 1,
       pauseStartedAt: undefined,
+      inconclusive: undefined,
+    })),
+    startInconclusivePause: assign(({ event }) => ({
+      pauseStartedAt: obsOf(event).now,
+      inconclusive: true,
     })),
     jumpToEnd: assign(({ context }) => ({
       stepIndex: context.steps.length,
@@ -105,6 +125,7 @@ export const canaryMachine = setup({
     paused: () => undefined,
     resumed: () => undefined,
     aborted: () => undefined,
+    analysisFailed: () => undefined,
     retried: () => undefined,
     completed: () => undefined,
   },
@@ -117,9 +138,15 @@ export const canaryMachine = setup({
       on: {
         OBSERVE: [
           { guard: 'aborting', target: 'aborted', actions: 'aborted' },
+          { guard: 'analysisFailed', target: 'aborted', actions: ['analysisFailed', 'aborted'] },
           { guard: 'userPaused', target: 'stepping' },
           { guard: 'promoteFull', target: 'completing', actions: 'jumpToEnd' },
           { guard: 'allStepsDone', target: 'completing' },
+          {
+            guard: 'analysisInconclusive',
+            target: 'pausedAtStep',
+            actions: ['startInconclusivePause', 'paused'],
+          },
           { guard: 'atPauseStep', target: 'pausedAtStep', actions: ['startPause', 'paused'] },
           { guard: 'stepReady', target: 'stepping', actions: completeStep },
         ],
@@ -129,6 +156,7 @@ export const canaryMachine = setup({
       on: {
         OBSERVE: [
           { guard: 'aborting', target: 'aborted', actions: 'aborted' },
+          { guard: 'analysisFailed', target: 'aborted', actions: ['analysisFailed', 'aborted'] },
           { guard: 'promoteFull', target: 'completing', actions: ['resumed', 'jumpToEnd'] },
           {
             guard: or(['pauseLifted', 'pauseElapsed']),
@@ -142,6 +170,7 @@ export const canaryMachine = setup({
       on: {
         OBSERVE: [
           { guard: 'aborting', target: 'aborted', actions: 'aborted' },
+          { guard: 'analysisFailed', target: 'aborted', actions: ['analysisFailed', 'aborted'] },
           { guard: 'stepReady', target: 'completed', actions: 'completed' },
         ],
       },
@@ -174,11 +203,15 @@ export interface CanaryStatusFacts {
 
 /** Rebuilds the machine snapshot from Rollout status: status is the durable truth. */
 export function restoreCanary(facts: CanaryStatusFacts): SnapshotFrom<typeof canaryMachine> {
-  const pause = facts.pauseConditions.find((p) => p.reason === PauseReason.CanaryPauseStep);
+  const pause = facts.pauseConditions.find(
+    (p) =>
+      p.reason === PauseReason.CanaryPauseStep || p.reason === PauseReason.InconclusiveAnalysisRun,
+  );
   const context: CanaryContext = {
     steps: facts.steps,
     stepIndex: Math.max(0, Math.min(facts.currentStepIndex, facts.steps.length)),
     pauseStartedAt: pause ? Date.parse(pause.startTime) : undefined,
+    inconclusive: pause?.reason === PauseReason.InconclusiveAnalysisRun ? true : undefined,
   };
   return canaryMachine.resolveState({ value: restoredState(facts, context), context });
 }
@@ -187,6 +220,7 @@ function restoredState(facts: CanaryStatusFacts, context: CanaryContext): Canary
   if (facts.abortHandled) return 'aborted';
   if (context.stepIndex >= context.steps.length) return 'completing';
   const atPause = currentStep(context)?.pause !== undefined;
+  if (context.inconclusive) return 'pausedAtStep';
   if (atPause && (context.pauseStartedAt !== undefined || facts.controllerPause))
     return 'pausedAtStep';
   return 'stepping';
@@ -207,6 +241,7 @@ export function decideCanary(facts: CanaryStatusFacts, obs: CanaryObservation): 
     'paused',
     'resumed',
     'aborted',
+    'analysisFailed',
     'retried',
     'completed',
   ]);

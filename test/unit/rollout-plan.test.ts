@@ -261,6 +261,17 @@ describe('statusMergePatch', () => {
     [{ a: 1, abortedAt: 'x' }, { a: 1 }, { abortedAt: null }],
     [{ abort: true }, {}, undefined],
     [{ blueGreen: {} }, {}, undefined],
+    [
+      { canary: { weights: { a: 1 }, currentStepAnalysisRunStatus: { name: 'r' } } },
+      { canary: { weights: { a: 1 } } },
+      { canary: { currentStepAnalysisRunStatus: null } },
+    ],
+    [
+      { canary: { weights: { a: 1 } } },
+      { canary: { weights: { a: 2 } } },
+      { canary: { weights: { a: 2 } } },
+    ],
+    [{ list: [1, 2] }, { list: [1] }, { list: [1] }],
   ])('%j → %j is %j', (prev, next, patch) => {
     expect(statusMergePatch(prev, next)).toEqual(patch);
   });

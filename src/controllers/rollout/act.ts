@@ -1,5 +1,5 @@
 // Act: carries out a plan's actions. No decisions here: each action says exactly what to write.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 
 import type { Rollout } from '../../api/rollout.js';
 import { podTemplateHashLabel } from '../../decide/hash.js';
@@ -60,6 +60,18 @@ const handlers: { [K in RolloutAction['kind']]: Handler<K> } = {
       spec: { selector: { [podTemplateHashLabel]: a.podHash } },
     });
   },
+  createAnalysisRun: (ctx, a) =>
+    createIfAbsent(ctx.kc, 'analysisruns', {
+      ...a.run,
+      metadata: { ...a.run.metadata, ownerReferences: [ownerReference(ctx.rollout)] },
+    } as unknown as KubernetesObject),
+  terminateAnalysisRun: async (ctx, a) => {
+    await mergePatch(ctx.kc, ref(ctx, 'argoproj.io/v1alpha1', 'analysisruns', a.name), {
+      spec: { terminate: true },
+    });
+  },
+  deleteAnalysisRun: (ctx, a) =>
+    deleteIfPresent(ctx.kc, ref(ctx, 'argoproj.io/v1alpha1', 'analysisruns', a.name)),
   setWeight: async (ctx, a) => {
     await ctx.router?.setWeight(ctx.rollout, a);
   },

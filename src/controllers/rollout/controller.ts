@@ -30,7 +30,17 @@ import {
   withWorkload,
 } from '../../decide/workload-ref.js';
 import { pendingRestart, withRestart } from '../../decide/restart.js';
-import { observePods, observeRollout, observeWorkload, steeredServices } from './observe.js';
+import {
+  observePods,
+  observeRollout,
+  observeWorkload,
+  steeredServices,
+  type AnalysisCaches,
+  type ObserveCaches,
+} from './observe.js';
+import type { AnalysisRun } from '../../api/analysis.js';
+import { templateInformers } from '../../kube/analysis-informers.js';
+import type { Informer } from '../../kube/informer.js';
 import { releaseService } from './act.js';
 import { managedByAnnotation } from '../../decide/plan-common.js';
 import { recordStatus } from './record.js';
@@ -45,6 +55,8 @@ export interface RolloutControllerOptions {
   /** Handle only Rollouts labelled with this instance id; when absent, only unlabelled ones. */
   readonly instanceId?: string | undefined;
   readonly workers: number;
+  /** The AnalysisRun cache (shared with the AnalysisRun controller); no analysis without it. */
+  readonly analysisRuns?: Informer<AnalysisRun & KubernetesObject> | undefined;
 }
 
 type RolloutObject = Rollout & KubernetesObject;
@@ -61,6 +73,7 @@ export class RolloutController {
   private readonly queue = new WorkQueue();
   private readonly nginx: NginxRouter;
   private readonly routing: RoutingInformers;
+  private readonly analysis: AnalysisCaches | undefined;
   /** resourceVersion each Rollout had when its status was last written: a cache still at it is stale. */
   private readonly staleVersions = new Map<string, { version: string; at: number }>();
   private running: Promise<void> | undefined;
@@ -75,6 +88,9 @@ export class RolloutController {
     this.informers = rolloutInformers(kc, log, opts.namespace);
     this.nginx = new NginxRouter(kc, this.informers.ingresses);
     this.routing = new RoutingInformers(kc, log, opts.namespace);
+    this.analysis = opts.analysisRuns
+      ? { runs: opts.analysisRuns, ...templateInformers(kc, log, opts.namespace) }
+      : undefined;
   }
 
   /** Starts the informers, waits for their caches, then starts the workers. */
@@ -116,7 +132,16 @@ export class RolloutController {
     this.routing.onChange((obj) => {
       for (const ro of rollouts.list(obj.metadata?.namespace)) enqueue(ro);
     });
-    await Promise.all([rollouts.start(), replicaSets.start(), services.start(), ingresses.start()]);
+    this.watchAnalysis(enqueue);
+    await Promise.all([
+      rollouts.start(),
+      replicaSets.start(),
+      services.start(),
+      ingresses.start(),
+      ...(this.analysis
+        ? [this.analysis.templates.start(), this.analysis.clusterTemplates.start()]
+        : []),
+    ]);
     this.log.info(
       { namespace: this.opts.namespace ?? '(all)', workers: this.opts.workers },
       'rollout controller started',
@@ -133,6 +158,26 @@ export class RolloutController {
     );
   }
 
+  /** A run's phase change wakes its Rollout; a template change wakes the Rollouts near it. */
+  private watchAnalysis(enqueue: (obj: RolloutObject) => void): void {
+    if (!this.analysis) return;
+    const rollouts = this.informers.rollouts;
+    const byOwner = (run: KubernetesObject): void => {
+      const owner = run.metadata?.ownerReferences?.find((o) => o.kind === 'Rollout');
+      if (owner) this.queue.add(`${run.metadata?.namespace}/${owner.name}`);
+    };
+    const byNamespace = (obj: KubernetesObject): void => {
+      for (const ro of rollouts.list(obj.metadata?.namespace)) enqueue(ro);
+    };
+    for (const event of ['add', 'update', 'delete'] as const) {
+      this.analysis.runs.on(event, byOwner);
+      this.analysis.templates.on(event, byNamespace);
+      this.analysis.clusterTemplates.on(event, () => {
+        for (const ro of rollouts.list()) enqueue(ro);
+      });
+    }
+  }
+
   /** Stops workers and informers. */
   async stop(): Promise<void> {
     this.queue.shutDown();
@@ -141,6 +186,12 @@ export class RolloutController {
       Object.values(this.informers).map((i: { stop(): Promise<void> }) => i.stop()),
     );
     await this.routing.stop();
+    if (this.analysis)
+      await Promise.all([this.analysis.templates.stop(), this.analysis.clusterTemplates.stop()]);
+  }
+
+  private caches(): ObserveCaches {
+    return { ...this.informers, analysis: this.analysis };
   }
 
   /** True when this instance is responsible for the Rollout (Argo's instance-id partitioning). */
@@ -233,7 +284,7 @@ export class RolloutController {
     const plan = await this.planRollout(rollout, router);
     const facts = { rollout, now: Date.now() };
     if (pendingRestart(facts) === undefined) return plan;
-    const observed = await observeRollout(rollout, this.informers, undefined, facts.now);
+    const observed = await observeRollout(rollout, this.caches(), undefined, facts.now);
     return withRestart(plan, observed, await observePods(this.kc, rollout));
   }
 
@@ -242,7 +293,7 @@ export class RolloutController {
     router: TrafficRouter | undefined,
   ): Promise<RolloutPlan> {
     const now = Date.now();
-    const facts = await observeRollout(rollout, this.informers, router, now);
+    const facts = await observeRollout(rollout, this.caches(), router, now);
     if (!rollout.spec.workloadRef) return planRollout(facts);
     const workload = await observeWorkload(this.kc, rollout);
     if (!workload)

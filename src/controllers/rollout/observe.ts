@@ -10,7 +10,9 @@ import type {
   V1Service,
 } from '@kubernetes/client-node';
 
+import type { AnalysisRun, AnalysisTemplate } from '../../api/analysis.js';
 import type { Rollout } from '../../api/rollout.js';
+import { AnalysisLabel, type RunFacts } from '../../decide/analysis/rollout-analysis.js';
 import { podTemplateHashLabel } from '../../decide/hash.js';
 import { managedByAnnotation, type ServiceFacts } from '../../decide/plan-common.js';
 import type { ReplicaSetFacts, RolloutFacts } from '../../decide/rollout-plan.js';
@@ -155,6 +157,43 @@ function observeServices(
 export interface ObserveCaches {
   readonly replicaSets: Informer<V1ReplicaSet>;
   readonly services: Informer<V1Service>;
+  readonly analysis?: AnalysisCaches | undefined;
+}
+
+/** Caches of the analysis kinds the Rollout controller reads. */
+export interface AnalysisCaches {
+  readonly runs: Informer<AnalysisRun & KubernetesObject>;
+  readonly templates: Informer<AnalysisTemplate & KubernetesObject>;
+  readonly clusterTemplates: Informer<AnalysisTemplate & KubernetesObject>;
+}
+
+/** The Rollout's AnalysisRuns (by owner uid), as the planner sees them. */
+function observeRuns(rollout: Rollout, caches: AnalysisCaches): RunFacts[] {
+  return caches.runs
+    .list(rollout.metadata.namespace)
+    .filter((run) => run.metadata.ownerReferences?.some((o) => isOwner(o, rollout)))
+    .map((run) => ({
+      name: run.metadata.name,
+      kind: run.metadata.labels?.[AnalysisLabel.type],
+      podHash: run.metadata.labels?.[podTemplateHashLabel],
+      stepIndex: run.metadata.labels?.[AnalysisLabel.stepIndex],
+      phase: run.status?.phase,
+      message: run.status?.message,
+      terminate: run.spec.terminate === true,
+      created: Date.parse(String(run.metadata.creationTimestamp ?? '')) || 0,
+    }));
+}
+
+function isOwner(owner: unknown, rollout: Rollout): boolean {
+  return (owner as { uid?: string }).uid === rollout.metadata.uid;
+}
+
+/** Looks up the templates a Rollout names in the caches. */
+function templateLookup(rollout: Rollout, caches: AnalysisCaches) {
+  return (name: string, clusterScope: boolean): AnalysisTemplate | undefined =>
+    clusterScope
+      ? caches.clusterTemplates.get(undefined, name)
+      : caches.templates.get(rollout.metadata.namespace, name);
 }
 
 /** Builds the facts of one pass. */
@@ -168,6 +207,12 @@ export async function observeRollout(
     rollout,
     replicaSets: ownedReplicaSets(rollout, caches.replicaSets).map(replicaSetFacts),
     services: observeServices(rollout, caches.services),
+    ...(caches.analysis
+      ? {
+          runs: observeRuns(rollout, caches.analysis),
+          template: templateLookup(rollout, caches.analysis),
+        }
+      : {}),
     now,
     routed: router !== undefined,
     actualWeight: await router?.readWeight(rollout),

@@ -1,0 +1,195 @@
+// The AnalysisRun controller: a cache of runs feeds a keyed work queue; each pass is
+// observe (the run, its secret args) → decide which measurements are due → measure (providers)
+// → decide the new status → record → requeue at the next measurement's time. Measurements are
+// scheduled from the time stamps in status, so a restart neither loses nor repeats one.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+
+import { AnalysisPhase, type AnalysisRun, type Metric } from '../../api/analysis.js';
+import type { MeasureOutcome, MetricProvider } from '../../analysis/provider.js';
+import { argValues, secretRefs, substituteArgs } from '../../decide/analysis/args.js';
+import { isTerminal } from '../../decide/analysis/metric.js';
+import { advanceRun, dueMeasurements, type DueMeasurement } from '../../decide/analysis/run.js';
+import { canonicalJson } from '../../decide/hash.js';
+import { analysisRunInformer } from '../../kube/analysis-informers.js';
+import { keyOf, type Informer } from '../../kube/informer.js';
+import { rawRequest, resourcePath } from '../../kube/raw.js';
+import { deleteIfPresent, isNotFoundError, mergePatch } from '../../kube/rollout-io.js';
+import { runWorkers, WorkQueue, type ReconcileResult } from '../../kube/workqueue.js';
+import type { Logger } from '../../observability/logger.js';
+
+type RunObject = AnalysisRun & KubernetesObject;
+
+/** How the AnalysisRun controller runs. */
+export interface AnalysisRunControllerOptions {
+  readonly namespace?: string | undefined;
+  readonly workers: number;
+  /** Finds the provider for a metric (undefined: not supported). */
+  readonly providerFor: (metric: Metric) => MetricProvider | undefined;
+}
+
+/** A run's argument values, or why they could not be read. */
+type ArgValues = { ok: true; values: Record<string, string> } | { ok: false; error: string };
+
+const runsApi = { apiVersion: 'argoproj.io/v1alpha1', plural: 'analysisruns' };
+
+/** Reconciles AnalysisRuns until stopped. */
+export class AnalysisRunController {
+  private readonly runs: Informer<RunObject>;
+  private readonly queue = new WorkQueue();
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly log: Logger,
+    private readonly opts: AnalysisRunControllerOptions,
+  ) {
+    this.runs = analysisRunInformer(kc, log, opts.namespace);
+  }
+
+  /** The run cache, shared with the Rollout controller (it reads run phases from it). */
+  get cache(): Informer<RunObject> {
+    return this.runs;
+  }
+
+  /** Starts the cache and the workers. */
+  async start(): Promise<void> {
+    const enqueue = (run: RunObject): void => this.queue.add(keyOf(run));
+    this.runs.on('add', enqueue);
+    this.runs.on('update', enqueue);
+    await this.runs.start();
+    this.running = runWorkers(
+      this.queue,
+      this.opts.workers,
+      (key) => this.reconcile(key),
+      (key, err) =>
+        this.log.warn(
+          { analysisRun: key, err: err instanceof Error ? err.message : String(err) },
+          'analysis run reconcile failed; retrying with backoff',
+        ),
+    );
+  }
+
+  /** Stops the workers and the cache. */
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await this.running;
+    await this.runs.stop();
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const run = this.runs.get(namespace, name);
+    if (!run || run.metadata.deletionTimestamp) return;
+    if (isTerminal(run.status?.phase)) return this.expire(run);
+    const now = Date.now();
+    // A secret arg that cannot be read leaves its placeholder unfilled: the run says which.
+    const args = await this.argValues(run);
+    const values = args.ok ? args.values : {};
+    const outcomes = await this.measure(run, dueMeasurements(run, now, values), args);
+    const decision = advanceRun(run, now, outcomes, values);
+    if (canonicalJson(decision.status) !== canonicalJson(run.status ?? {})) {
+      await mergePatch(
+        this.kc,
+        { ...this.ref(run), subresource: 'status' },
+        { status: decision.status },
+      );
+      if (isTerminal(decision.status.phase))
+        this.log.info(
+          { analysisRun: key, phase: decision.status.phase, message: decision.status.message },
+          'analysis run finished',
+        );
+    }
+    if (decision.requeueAfterMs !== undefined) return { requeueAfterMs: decision.requeueAfterMs };
+    return this.expire({ ...run, status: decision.status });
+  }
+
+  private ref(run: RunObject) {
+    return { ...runsApi, namespace: run.metadata.namespace ?? '', name: run.metadata.name };
+  }
+
+  /** Takes the due measurements, one provider call each; failures come back as outcomes. */
+  private async measure(
+    run: RunObject,
+    due: readonly DueMeasurement[],
+    values: ArgValues,
+  ): Promise<Record<string, MeasureOutcome>> {
+    if (due.length === 0) return {};
+    const outcomes: Record<string, MeasureOutcome> = {};
+    await Promise.all(
+      due.map(async (d) => {
+        outcomes[d.metricName] = await this.measureOne(run, d, values);
+      }),
+    );
+    return outcomes;
+  }
+
+  private async measureOne(
+    run: RunObject,
+    due: DueMeasurement,
+    args: ArgValues,
+  ): Promise<MeasureOutcome> {
+    if (!args.ok) return { kind: 'error', message: args.error };
+    const metric = run.spec.metrics.find((m) => m.name === due.metricName);
+    if (!metric) return { kind: 'error', message: `metric "${due.metricName}" not found` };
+    const substituted = substituteArgs(metric, args.values);
+    if (!substituted.ok) return { kind: 'error', message: substituted.error };
+    const provider = this.opts.providerFor(substituted.metric);
+    if (!provider) return { kind: 'error', message: `metric "${metric.name}": no provider` };
+    return provider.measure({
+      metric: substituted.metric,
+      namespace: run.metadata.namespace ?? '',
+      run: { name: run.metadata.name, uid: run.metadata.uid ?? '' },
+      index: due.index,
+      inProgress: due.inProgress,
+    });
+  }
+
+  /** The run's arg values, with secret values read now (kept in memory only). */
+  private async argValues(run: RunObject): Promise<ArgValues> {
+    const args = run.spec.args ?? [];
+    const secrets: Record<string, string> = {};
+    for (const ref of secretRefs(args)) {
+      const value = await this.secretValue(run.metadata.namespace ?? '', ref.name, ref.key);
+      if (value === undefined)
+        return {
+          ok: false,
+          error: `args.${ref.arg}: key "${ref.key}" of Secret "${ref.name}" not found`,
+        };
+      secrets[ref.arg] = value;
+    }
+    return { ok: true, values: argValues(args, secrets) };
+  }
+
+  private async secretValue(
+    namespace: string,
+    name: string,
+    key: string,
+  ): Promise<string | undefined> {
+    try {
+      const secret = await rawRequest<{ data?: Record<string, string> }>(this.kc, {
+        method: 'GET',
+        path: resourcePath({ apiVersion: 'v1', plural: 'secrets', namespace, name }),
+      });
+      const data = secret.data?.[key];
+      return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
+    } catch (err) {
+      if (isNotFoundError(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Deletes a finished run once its ttlStrategy says so; otherwise looks again then. */
+  private async expire(run: RunObject): Promise<ReconcileResult | void> {
+    const ttl = run.spec.ttlStrategy;
+    const completed = Date.parse(run.status?.completedAt ?? '');
+    if (!ttl || Number.isNaN(completed)) return;
+    const seconds =
+      (run.status?.phase === AnalysisPhase.Successful
+        ? ttl.secondsAfterSuccess
+        : ttl.secondsAfterFailure) ?? ttl.secondsAfterCompletion;
+    if (seconds === undefined) return;
+    const wait = completed + seconds * 1000 - Date.now();
+    if (wait > 0) return { requeueAfterMs: wait };
+    await deleteIfPresent(this.kc, this.ref(run));
+  }
+}
