@@ -305,6 +305,53 @@ describe('analysis', () => {
     expect(reasons).toEqual(expect.arrayContaining(['AnalysisRunFailed', 'RolloutAborted']));
   });
 
+  it('a run survives a controller kill: no measurement lost or repeated', async () => {
+    const name = 'restart-run';
+    await custom.createNamespacedCustomObject({
+      ...argo,
+      plural: 'analysisruns',
+      namespace: ns.name,
+      body: {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AnalysisRun',
+        metadata: { name },
+        spec: {
+          metrics: [
+            {
+              name: 'rate',
+              interval: '2s',
+              count: 3,
+              successCondition: 'result[0] >= 0.95',
+              provider: { prometheus: { query: 'app_success_ratio{app="good"}' } },
+            },
+          ],
+        },
+      },
+    });
+    const get = async () =>
+      (await custom.getNamespacedCustomObject({
+        ...argo,
+        plural: 'analysisruns',
+        namespace: ns.name,
+        name,
+      })) as AnalysisRun;
+    await waitFor(
+      'first measurement',
+      async () => ((await get()).status?.metricResults?.[0]?.count ?? 0) >= 1,
+    );
+    await controller.kill();
+    await new Promise((r) => setTimeout(r, 3_000));
+    controller = startController(ns.name, ['--prometheus-url', prometheus.url]);
+    await waitFor('run Successful', async () => (await get()).status?.phase === 'Successful');
+    const result = (await get()).status?.metricResults?.[0];
+    expect(result).toMatchObject({ count: 3, successful: 3 });
+    const started = (result?.measurements ?? []).map((m) => Date.parse(m.startedAt ?? ''));
+    expect(started).toHaveLength(3);
+    // Each measurement waited out the interval after the one before (none taken twice).
+    for (let i = 1; i < started.length; i++)
+      expect(started[i]! - started[i - 1]!).toBeGreaterThanOrEqual(2_000 - 1_000);
+  });
+
   it('a broken condition: a clear message on the run and InvalidSpec on the Rollout', async () => {
     const app = 'broken';
     await createTemplate('broken', {

@@ -6,7 +6,7 @@ import type { AnalysisRun, Metric } from '../../src/api/analysis.js';
 import type { MeasureOutcome } from '../../src/analysis/provider.js';
 import { judge, parseConditions } from '../../src/decide/analysis/judge.js';
 import { metricSettings } from '../../src/decide/analysis/metric.js';
-import { advanceRun, dueMeasurements } from '../../src/decide/analysis/run.js';
+import { advanceRun, dueMeasurements, expiresAt } from '../../src/decide/analysis/run.js';
 import { substituteArgs } from '../../src/decide/analysis/args.js';
 import { decideRunPhase } from '../../src/machines/analysis-run.js';
 
@@ -257,5 +257,23 @@ describe('substituteArgs', () => {
       ok: false,
       error: 'metric "m": no value for args.svc',
     });
+  });
+});
+
+describe('expiresAt', () => {
+  const done = (phase: string, ttl: Record<string, number> | undefined): AnalysisRun => ({
+    metadata: { name: 'r' },
+    spec: { metrics: [], ...(ttl ? { ttlStrategy: ttl } : {}) },
+    status: { phase, completedAt: new Date(t0).toISOString() },
+  });
+  it.each([
+    ['Successful', undefined, undefined],
+    ['Successful', { secondsAfterCompletion: 60 }, t0 + 60_000],
+    ['Successful', { secondsAfterCompletion: 60, secondsAfterSuccess: 5 }, t0 + 5_000],
+    ['Failed', { secondsAfterCompletion: 60, secondsAfterSuccess: 5 }, t0 + 60_000],
+    ['Error', { secondsAfterFailure: 10 }, t0 + 10_000],
+    ['Running', { secondsAfterCompletion: 1 }, undefined],
+  ])('%s with %j expires at %s', (phase, ttl, at) => {
+    expect(expiresAt(done(phase, ttl))).toBe(at);
   });
 });

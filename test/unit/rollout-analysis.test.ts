@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 
 import type { AnalysisTemplate } from '../../src/api/analysis.js';
 import type { Rollout } from '../../src/api/rollout.js';
-import { buildAnalysisRun, type RunInput } from '../../src/decide/analysis/rollout-analysis.js';
+import {
+  buildAnalysisRun,
+  type RunFacts,
+  type RunInput,
+} from '../../src/decide/analysis/rollout-analysis.js';
+import { runsToDelete, runsToTerminate } from '../../src/decide/analysis-gates.js';
 import { finishRun, template, World } from './plan-world.js';
 
 const successRate: AnalysisTemplate = {
@@ -298,5 +303,40 @@ describe('blue-green promotion analysis', () => {
     w.settle();
     expect(w.ro.status?.stableRS).toBe(w.ro.status?.currentPodHash);
     expect(w.ro.status?.phase).toBe('Healthy');
+  });
+});
+
+describe('run housekeeping', () => {
+  const runFacts = (name: string, phase: string | undefined, created: number): RunFacts => ({
+    name,
+    kind: 'Background',
+    podHash: 'h',
+    stepIndex: undefined,
+    phase,
+    message: undefined,
+    terminate: false,
+    created,
+  });
+  const runs = [
+    runFacts('s1', 'Successful', 1),
+    runFacts('s2', 'Successful', 2),
+    runFacts('s3', 'Successful', 3),
+    runFacts('f1', 'Failed', 4),
+    runFacts('f2', 'Error', 5),
+    runFacts('live', 'Running', 6),
+  ];
+
+  it.each([
+    [{}, []],
+    [{ successfulRunHistoryLimit: 1 }, ['s2', 's1']],
+    [{ successfulRunHistoryLimit: 2, unsuccessfulRunHistoryLimit: 0 }, ['s1', 'f2', 'f1']],
+  ])('history limits %j delete %j', (limits, deleted) => {
+    const ro = { ...canaryRollout({}), spec: { ...canaryRollout({}).spec, analysis: limits } };
+    expect(runsToDelete(ro, runs)).toEqual(deleted);
+  });
+
+  it('terminates live runs no gate holds', () => {
+    expect(runsToTerminate(runs, [])).toEqual(['live']);
+    expect(runsToTerminate(runs, ['live'])).toEqual([]);
   });
 });

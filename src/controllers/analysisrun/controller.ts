@@ -4,11 +4,16 @@
 // scheduled from the time stamps in status, so a restart neither loses nor repeats one.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 
-import { AnalysisPhase, type AnalysisRun, type Metric } from '../../api/analysis.js';
+import type { AnalysisRun, Metric } from '../../api/analysis.js';
 import type { MeasureOutcome, MetricProvider } from '../../analysis/provider.js';
 import { argValues, secretRefs, substituteArgs } from '../../decide/analysis/args.js';
 import { isTerminal } from '../../decide/analysis/metric.js';
-import { advanceRun, dueMeasurements, type DueMeasurement } from '../../decide/analysis/run.js';
+import {
+  advanceRun,
+  dueMeasurements,
+  expiresAt,
+  type DueMeasurement,
+} from '../../decide/analysis/run.js';
 import { canonicalJson } from '../../decide/hash.js';
 import { analysisRunInformer } from '../../kube/analysis-informers.js';
 import { keyOf, type Informer } from '../../kube/informer.js';
@@ -180,16 +185,9 @@ export class AnalysisRunController {
 
   /** Deletes a finished run once its ttlStrategy says so; otherwise looks again then. */
   private async expire(run: RunObject): Promise<ReconcileResult | void> {
-    const ttl = run.spec.ttlStrategy;
-    const completed = Date.parse(run.status?.completedAt ?? '');
-    if (!ttl || Number.isNaN(completed)) return;
-    const seconds =
-      (run.status?.phase === AnalysisPhase.Successful
-        ? ttl.secondsAfterSuccess
-        : ttl.secondsAfterFailure) ?? ttl.secondsAfterCompletion;
-    if (seconds === undefined) return;
-    const wait = completed + seconds * 1000 - Date.now();
-    if (wait > 0) return { requeueAfterMs: wait };
+    const at = expiresAt(run);
+    if (at === undefined) return;
+    if (at > Date.now()) return { requeueAfterMs: at - Date.now() };
     await deleteIfPresent(this.kc, this.ref(run));
   }
 }

@@ -141,13 +141,22 @@ export function fieldValue(rollout: Rollout, path: string): string | undefined {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** A template arg taking its value from a field of the Rollout gets it now. */
+function fromField(input: RunInput, arg: Argument): Argument {
+  const path = arg.valueFrom?.fieldRef?.fieldPath;
+  if (arg.value !== undefined || !path) return arg;
+  const value = fieldValue(input.rollout, path);
+  return value === undefined ? { name: arg.name } : { name: arg.name, value };
+}
+
 /** The run's args: template args with the Rollout's values filled in; none may stay unset. */
 function resolveArgs(
   input: RunInput,
   templateArgs: readonly Argument[],
 ): { ok: true; args: Argument[] } | { ok: false; error: string } {
   const byName = new Map<string, Argument>();
-  for (const arg of templateArgs) if (!byName.has(arg.name)) byName.set(arg.name, arg);
+  for (const arg of templateArgs)
+    if (!byName.has(arg.name)) byName.set(arg.name, fromField(input, arg));
   for (const given of input.request.args ?? []) {
     const value = rolloutArgValue(input, given);
     if (value === undefined)

@@ -303,3 +303,23 @@ function requeue(
     .filter((d): d is number => d !== undefined);
   return dues.length === 0 ? undefined : Math.max(0, Math.min(...dues) - now);
 }
+
+/**
+ * When a finished run may be deleted under its ttlStrategy (ms), or undefined to keep it. The
+ * outcome-specific setting wins over secondsAfterCompletion.
+ */
+export function expiresAt(run: AnalysisRun): number | undefined {
+  const completed = Date.parse(run.status?.completedAt ?? '');
+  if (Number.isNaN(completed) || !isTerminal(run.status?.phase)) return undefined;
+  const seconds = ttlSeconds(run);
+  return seconds === undefined ? undefined : completed + seconds * 1000;
+}
+
+function ttlSeconds(run: AnalysisRun): number | undefined {
+  const ttl = run.spec.ttlStrategy ?? {};
+  const specific =
+    run.status?.phase === AnalysisPhase.Successful
+      ? ttl.secondsAfterSuccess
+      : ttl.secondsAfterFailure;
+  return specific ?? ttl.secondsAfterCompletion;
+}
