@@ -47,4 +47,6 @@ export interface MetricProvider {
   readonly type: 'prometheus' | 'web' | 'job';
   /** Takes one measurement; never throws. */
   measure(req: MeasureRequest): Promise<MeasureOutcome>;
+  /** Stops a measurement still running when its run ends (deletes a Job); never throws. */
+  terminate?(req: MeasureRequest): Promise<void>;
 }

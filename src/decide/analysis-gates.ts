@@ -52,6 +52,9 @@ export interface GateOutcome {
 
 function sameGate(run: RunFacts, ctx: GateContext, gate: GateRequest): boolean {
   return (
+    run.owned !== false &&
+    // A run ramp stopped ends "Successful"; it must never pass as a verdict.
+    !(run.terminate && run.phase === 'Successful') &&
     run.kind === gate.kind &&
     run.podHash === ctx.podHash &&
     (gate.stepIndex === undefined || run.stepIndex === String(gate.stepIndex))
@@ -95,17 +98,24 @@ function newestLive(runs: readonly RunFacts[]): RunFacts | undefined {
 /** Live runs that no gate holds any more: they are told to stop. */
 export function runsToTerminate(runs: readonly RunFacts[], keep: readonly string[]): string[] {
   return runs
-    .filter((r) => !isTerminal(r.phase) && !r.terminate && !keep.includes(r.name))
+    .filter((r) => r.owned !== false && !isTerminal(r.phase) && !r.terminate)
+    .filter((r) => !keep.includes(r.name))
     .map((r) => r.name);
 }
 
 /** Argo's default of finished runs kept per outcome. */
 const defaultRunHistory = 5;
 
-/** Finished runs beyond the Rollout's history limits, oldest first. */
-export function runsToDelete(rollout: Rollout, runs: readonly RunFacts[]): string[] {
+/** Finished runs beyond the Rollout's history limits, newest kept; runs a gate holds stay. */
+export function runsToDelete(
+  rollout: Rollout,
+  runs: readonly RunFacts[],
+  keep: readonly string[] = [],
+): string[] {
   const limits = rollout.spec.analysis ?? {};
-  const done = [...runs].filter((r) => isTerminal(r.phase)).sort((a, b) => b.created - a.created);
+  const done = [...runs]
+    .filter((r) => r.owned !== false && isTerminal(r.phase) && !keep.includes(r.name))
+    .sort((a, b) => b.created - a.created);
   const successful = done.filter((r) => r.phase === 'Successful');
   const unsuccessful = done.filter((r) => r.phase !== 'Successful');
   return [
@@ -142,7 +152,7 @@ export function gateActions(
       kind: 'terminateAnalysisRun',
       name,
     })),
-    ...runsToDelete(rollout, runs).map((name): RolloutAction => ({
+    ...runsToDelete(rollout, runs, keep).map((name): RolloutAction => ({
       kind: 'deleteAnalysisRun',
       name,
     })),

@@ -41,9 +41,32 @@ export function blueGreenGates(
   stage: GateStage,
 ): BlueGreenGates {
   if (stage.aborted) return {};
-  const pre = stage.previewUp && !facts.promotionStarted ? gate(ctx, 'PrePromotion') : undefined;
-  const post = stage.switched ? gate(ctx, 'PostPromotion') : undefined;
+  // A gate opens when its moment comes and stays open while its run lives, so a pod that flaps
+  // or a selector someone reverts never stops (and so passes) a running analysis.
+  const started = facts.promotionStarted;
+  const pre = openWhen(!started && stage.previewUp, ctx, 'PrePromotion');
+  const post = openWhen(started && stage.switched, ctx, 'PostPromotion');
   return { pre, post, error: pre?.error ?? post?.error };
+}
+
+/** The gate when its moment has come, or while a run of it is still alive. */
+function openWhen(
+  due: boolean,
+  ctx: PlanContext,
+  kind: 'PrePromotion' | 'PostPromotion',
+): GateOutcome | undefined {
+  const phaseOk = kind === 'PrePromotion' ? !ctxStarted(ctx) : ctxStarted(ctx);
+  return due || (phaseOk && hasRun(ctx, kind)) ? gate(ctx, kind) : undefined;
+}
+
+function ctxStarted(ctx: PlanContext): boolean {
+  return ctx.facts.rollout.status?.blueGreen?.scaleUpPreviewCheckPoint === true;
+}
+
+function hasRun(ctx: PlanContext, kind: string): boolean {
+  return (ctx.facts.runs ?? []).some(
+    (r) => r.owned !== false && r.kind === kind && r.podHash === ctx.podHash && !r.terminate,
+  );
 }
 
 function gate(ctx: PlanContext, kind: 'PrePromotion' | 'PostPromotion'): GateOutcome | undefined {
@@ -66,8 +89,17 @@ export function blueGreenVerdicts(
   const bg = blueGreenOf(ctx);
   return {
     prePromotion: bg?.prePromotionAnalysis ? (gates.pre?.verdict ?? 'running') : 'none',
-    postPromotion: bg?.postPromotionAnalysis ? (gates.post?.verdict ?? 'running') : 'none',
+    postPromotion: bg?.postPromotionAnalysis
+      ? promoted(ctx, gates.post?.verdict ?? 'running')
+      : 'none',
   };
+}
+
+/** A person promoted past an inconclusive result (pause condition gone, controller flag kept). */
+function promoted(ctx: PlanContext, verdict: AnalysisVerdict): AnalysisVerdict {
+  const status = ctx.facts.rollout.status ?? {};
+  const lifted = status.controllerPause === true && (status.pauseConditions ?? []).length === 0;
+  return verdict === 'inconclusive' && lifted ? 'successful' : verdict;
 }
 
 /** Runs to create, stop and delete after the decision, and status.blueGreen's references. */
@@ -79,7 +111,8 @@ export function blueGreenGateResults(
   const live = decision.state !== 'aborted' && decision.state !== 'completed';
   const open = live ? [gates.pre, decision.state === 'postPromotion' ? gates.post : undefined] : [];
   const actions = gateActions(ctx.facts.rollout, ctx.facts.runs ?? [], open);
-  return { actions, status: statusRefs(ctx, gates) };
+  // After an abort the old runs stay for a look, but a retry starts new ones.
+  return { actions, status: decision.state === 'aborted' ? {} : statusRefs(ctx, gates) };
 }
 
 /** A gate's reference in status: the open gate's run, else the one recorded before. */

@@ -172,11 +172,16 @@ function planDecided(
     facts: ctx.facts,
     podHash: ctx.podHash,
     stableHash: ctx.stableHash,
-    stage: stageOf[decision.state],
+    stage: inconclusiveHold(decision) ? 'paused' : stageOf[decision.state],
     pause:
       pausedAt === undefined
         ? undefined
-        : { reason: PauseReason.BlueGreenPause, startedAt: pausedAt },
+        : {
+            reason: decision.context.inconclusive
+              ? PauseReason.InconclusiveAnalysisRun
+              : PauseReason.BlueGreenPause,
+            startedAt: pausedAt,
+          },
     strategyStatus: withAnalysis(blueGreenStatus(ctx, decision.state), analysisStatus),
   });
   const deadline = deadlineOutcome(ctx, computed);
@@ -187,6 +192,14 @@ function planDecided(
     actions,
     requeueAfterMs: requeueFor(ctx, decision, [scaleDown.requeueAfterMs, aborted?.requeueAfterMs]),
   };
+}
+
+/** Waiting on a person after an inconclusive analysis (the machine stays in its state). */
+function inconclusiveHold(decision: BlueGreenDecision): boolean {
+  return (
+    decision.context.inconclusive === true &&
+    (decision.state === 'preview' || decision.state === 'postPromotion')
+  );
 }
 
 /** The strategy-neutral stage each blue-green state stands for. */
@@ -204,21 +217,27 @@ function revisionStatus(ctx: PlanContext): RolloutStatus {
   return isNewRevision(ctx) ? {} : (ctx.facts.rollout.status ?? {});
 }
 
-function pauseCondition(status: RolloutStatus): { startTime: string } | undefined {
-  return (status.pauseConditions ?? []).find((p) => p.reason === PauseReason.BlueGreenPause);
+function pauseCondition(
+  status: RolloutStatus,
+  reason: string = PauseReason.BlueGreenPause,
+): { startTime: string } | undefined {
+  return (status.pauseConditions ?? []).find((p) => p.reason === reason);
 }
 
 /** The status facts the machine is restored from; a new revision starts from the preview. */
 function machineFacts(ctx: PlanContext): BlueGreenStatusFacts {
   const status = revisionStatus(ctx);
   const bg = strategy(ctx);
-  const pause = pauseCondition(status);
+  const inconclusive = pauseCondition(status, PauseReason.InconclusiveAnalysisRun);
+  const pause = pauseCondition(status) ?? inconclusive;
   return {
     context: {
       pauseStartedAt: pause ? Date.parse(pause.startTime) : undefined,
       autoPromotion: bg.autoPromotionEnabled ?? true,
       autoPromotionSeconds: bg.autoPromotionSeconds,
+      ...(inconclusive ? { inconclusive: true } : {}),
     },
+    inconclusivePause: inconclusive !== undefined,
     abortHandled: status.abortedAt !== undefined,
     pauseConditionPresent: pause !== undefined,
     controllerPause: status.controllerPause === true,

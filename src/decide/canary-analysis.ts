@@ -45,9 +45,7 @@ export function gateContext(ctx: PlanContext): GateContext {
 function promotedPastInconclusive(ctx: PlanContext, stepIndex: number): boolean {
   const status = ctx.facts.rollout.status ?? {};
   if (isNewRevision(ctx) || status.controllerPause !== true) return false;
-  if ((status.pauseConditions ?? []).length > 0) return false;
-  const step = ctx.facts.rollout.spec.strategy?.canary?.steps?.[stepIndex];
-  return step?.pause === undefined;
+  return (status.pauseConditions ?? []).length === 0 && stepIndex >= 0;
 }
 
 /** The gates in force at `stepIndex` (the step the rollout is on), unless it was aborted. */
@@ -117,7 +115,8 @@ function openAfter(
   if (!live.has(decision.state)) return {};
   return {
     step: decision.context.stepIndex === stepIndex ? gates.step : undefined,
-    background: decision.state === 'completing' ? undefined : gates.background,
+    // Background analysis watches until the canary is fully promoted, as in Argo.
+    background: gates.background,
   };
 }
 

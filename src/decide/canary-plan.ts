@@ -289,7 +289,7 @@ function requeueFor(
   const candidates = waits.map((w) => w ?? Infinity);
   if (decision.emits.some((e) => e.type === 'stepCompleted' || e.type === 'retried'))
     candidates.push(0);
-  if (decision.state === 'pausedAtStep') {
+  if (decision.state === 'pausedAtStep' && !decision.context.inconclusive) {
     const ms = pauseMs(decision.context);
     const started = decision.context.pauseStartedAt;
     if (ms !== undefined && started !== undefined)

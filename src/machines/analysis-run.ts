@@ -15,6 +15,8 @@ export interface RunObservation {
   readonly terminate: boolean;
   /** Phases of the metrics that count (dry-run metrics left out). */
   readonly metricPhases: readonly string[];
+  /** Every metric, dry-run ones included, has finished (a run ends only then, unless failing). */
+  readonly allMetricsDone?: boolean | undefined;
 }
 
 type RunEvent = { type: 'OBSERVE'; obs: RunObservation };
@@ -29,7 +31,8 @@ export const analysisRunMachine = setup({
     anyError: ({ event }) => has(event, 'Error'),
     anyInconclusive: ({ event }) => has(event, 'Inconclusive'),
     terminated: ({ event }) => event.obs.terminate,
-    allSuccessful: ({ event }) => event.obs.metricPhases.every((p) => p === 'Successful'),
+    allSuccessful: ({ event }) =>
+      event.obs.allMetricsDone !== false && event.obs.metricPhases.every((p) => p === 'Successful'),
   },
 }).createMachine({
   id: 'analysisRun',

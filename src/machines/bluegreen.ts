@@ -3,7 +3,7 @@
 // size, then the active Service switches), check it (post-promotion analysis), and abort or
 // retry. Like the canary machine it does no I/O and keeps no time: it is rebuilt from Rollout
 // status on every pass and fed one OBSERVE event.
-import { and, assign, or, setup, transition, type SnapshotFrom } from 'xstate';
+import { and, assign, not, or, setup, transition, type SnapshotFrom } from 'xstate';
 
 /** An analysis gate's outcome as the machine needs it; `none` when no analysis is configured. */
 export type AnalysisVerdict = 'none' | 'running' | 'successful' | 'failed' | 'inconclusive';
@@ -16,6 +16,8 @@ export interface BlueGreenContext {
   readonly autoPromotion: boolean;
   /** autoPromotionSeconds, honoured only while autoPromotion is on (as in Argo). */
   readonly autoPromotionSeconds: number | undefined;
+  /** The pause is for an inconclusive analysis (InconclusiveAnalysisRun), not BlueGreenPause. */
+  readonly inconclusive?: boolean | undefined;
 }
 
 /** What one reconcile pass saw. */
@@ -59,6 +61,9 @@ export const blueGreenMachine = setup({
     notAborting: ({ event }) => !obsOf(event).abort,
     userPaused: ({ event }) => obsOf(event).paused,
     preFailed: ({ event }) => obsOf(event).prePromotion === 'failed',
+    preInconclusive: ({ event }) => obsOf(event).prePromotion === 'inconclusive',
+    postInconclusive: ({ event }) => obsOf(event).postPromotion === 'inconclusive',
+    inconclusivePaused: ({ context }) => context.inconclusive === true,
     postFailed: ({ event }) => obsOf(event).postPromotion === 'failed',
     postPassed: ({ event }) => passed(obsOf(event).postPromotion),
     previewGated: ({ event }) => obsOf(event).previewReady && passed(obsOf(event).prePromotion),
@@ -73,6 +78,10 @@ export const blueGreenMachine = setup({
   },
   actions: {
     startPause: assign(({ event }) => ({ pauseStartedAt: obsOf(event).now })),
+    startInconclusivePause: assign(({ event }) => ({
+      pauseStartedAt: obsOf(event).now,
+      inconclusive: true,
+    })),
     endPause: assign(() => ({ pauseStartedAt: undefined })),
     paused: () => undefined,
     resumed: () => undefined,
@@ -92,6 +101,12 @@ export const blueGreenMachine = setup({
           { guard: 'aborting', target: 'aborted', actions: 'aborted' },
           { guard: 'preFailed', target: 'aborted', actions: ['analysisFailed', 'aborted'] },
           { guard: 'userPaused', target: 'preview' },
+          // Inconclusive: wait for a person (promote goes on, abort stops), as Argo does.
+          {
+            guard: and(['preInconclusive', not('inconclusivePaused')]),
+            target: 'preview',
+            actions: ['startInconclusivePause', 'paused'],
+          },
           {
             guard: and(['previewGated', 'needsPause']),
             target: 'paused',
@@ -126,6 +141,11 @@ export const blueGreenMachine = setup({
         OBSERVE: [
           { guard: 'aborting', target: 'aborted', actions: 'aborted' },
           { guard: 'postFailed', target: 'aborted', actions: ['analysisFailed', 'aborted'] },
+          {
+            guard: and(['postInconclusive', not('inconclusivePaused')]),
+            target: 'postPromotion',
+            actions: ['startInconclusivePause', 'paused'],
+          },
           { guard: 'postPassed', target: 'completed', actions: 'completed' },
         ],
       },
@@ -156,6 +176,8 @@ export interface BlueGreenStatusFacts {
   readonly promotionStarted: boolean;
   /** status.blueGreen.activeSelector is the new ReplicaSet's hash. */
   readonly activeOnNew: boolean;
+  /** An InconclusiveAnalysisRun pause condition is in status. */
+  readonly inconclusivePause?: boolean | undefined;
 }
 
 /** Rebuilds the machine snapshot from Rollout status: status is the durable truth. */
@@ -168,6 +190,7 @@ export function restoreBlueGreen(
 function restoredState(facts: BlueGreenStatusFacts): BlueGreenState {
   if (facts.abortHandled) return 'aborted';
   if (facts.promotionStarted) return facts.activeOnNew ? 'postPromotion' : 'promoting';
+  if (facts.inconclusivePause) return 'preview';
   if (facts.pauseConditionPresent || facts.controllerPause) return 'paused';
   return 'preview';
 }

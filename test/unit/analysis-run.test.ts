@@ -185,6 +185,40 @@ describe('advanceRun', () => {
     expect(r.status?.metricResults?.[0]).toMatchObject({ phase: 'Failed', dryRun: true });
   });
 
+  it('matches dryRun by regular expression (".*" is every metric) and rejects unmatched rules', () => {
+    const all = drive(
+      run([{ ...rate, count: 1, interval: '1s' }], { dryRun: [{ metricName: '.*' }] }),
+      [t0],
+      () => value([0.5]),
+    );
+    expect(all.run.status?.phase).toBe('Successful');
+    expect(all.run.status?.dryRunSummary).toMatchObject({ count: 1, failed: 1 });
+    const typo = advanceRun(run([rate], { dryRun: [{ metricName: 'rat$' }] }), t0, {});
+    expect(typo.status).toMatchObject({
+      phase: 'Error',
+      message: 'metric name rule "rat$" matches no metric',
+    });
+  });
+
+  it('does not end a run before its dry-run metrics are measured', () => {
+    const r = run([rate], { dryRun: [{ metricName: 'rate' }] });
+    expect(advanceRun(r, t0, {}).status.phase).toBe('Running');
+  });
+
+  it('retries an error after at most 10 s, even with no interval or a long one', () => {
+    const once: Metric = {
+      name: 'once',
+      successCondition: 'result[0] > 0',
+      provider: rate.provider,
+    };
+    const first = advanceRun(run([once]), t0, { once: { kind: 'error', message: 'down' } });
+    expect(first.requeueAfterMs).toBe(10_000);
+    const slow = advanceRun(run([{ ...rate, interval: '5m' }]), t0, {
+      rate: { kind: 'error', message: 'down' },
+    });
+    expect(slow.requeueAfterMs).toBe(10_000);
+  });
+
   it('keeps measurementRetention measurements', () => {
     const times = [0, 1, 2, 3, 4].map((i) => t0 + i * 10_000);
     const { run: r } = drive(

@@ -296,6 +296,65 @@ describe('blue-green promotion analysis', () => {
     expect(w.ro.status).toMatchObject({ phase: 'Degraded', stableRS: v1 });
   });
 
+  it('a preview pod that flaps does not stop (and so pass) the pre-promotion run', () => {
+    const w = bgWorld({ prePromotionAnalysis: analysis });
+    w.settle();
+    const v2 = w.ro.status!.currentPodHash!;
+    w.stuck.add(v2);
+    w.settle();
+    expect(w.runs).toHaveLength(1);
+    expect(w.runs[0]!.terminate).toBe(false);
+    w.stuck.delete(v2);
+    w.rss = w.rss.map((rs) =>
+      rs.podHash === v2
+        ? { ...rs, availableReplicas: rs.specReplicas, readyReplicas: rs.specReplicas }
+        : rs,
+    );
+    w.settle();
+    expect(w.services!.active!.selectorHash).not.toBe(v2);
+    finishRun(w, 'PrePromotion', 'Successful');
+    w.settle();
+    expect(w.services!.active!.selectorHash).toBe(v2);
+  });
+
+  it('retry after a failed pre-promotion analysis runs it again in a new run', () => {
+    const w = bgWorld({ prePromotionAnalysis: analysis });
+    w.settle();
+    finishRun(w, 'PrePromotion', 'Failed');
+    w.settle();
+    expect(w.ro.status?.phase).toBe('Degraded');
+    expect(w.ro.status?.blueGreen?.prePromotionAnalysisRunStatus).toBeUndefined();
+    w.ro = { ...w.ro, status: { ...w.ro.status, abort: false } };
+    w.settle();
+    expect(w.ro.status?.phase).toBe('Progressing');
+    expect(w.runs.map((r) => r.phase)).toEqual(['Failed', 'Running']);
+  });
+
+  it('an inconclusive pre-promotion run pauses for a person; promote goes on', () => {
+    const w = bgWorld({ prePromotionAnalysis: analysis });
+    w.settle();
+    finishRun(w, 'PrePromotion', 'Inconclusive');
+    w.settle();
+    expect(w.ro.status?.phase).toBe('Paused');
+    expect(w.ro.status?.pauseConditions?.[0]?.reason).toBe('InconclusiveAnalysisRun');
+    w.ro = { ...w.ro, status: { ...w.ro.status, pauseConditions: [] } };
+    w.settle();
+    expect(w.ro.status?.stableRS).toBe(w.ro.status?.currentPodHash);
+  });
+
+  it('an inconclusive post-promotion run pauses; promote completes', () => {
+    const w = bgWorld({ postPromotionAnalysis: analysis });
+    w.settle();
+    finishRun(w, 'PostPromotion', 'Inconclusive');
+    w.settle();
+    expect(w.ro.status?.pauseConditions?.[0]?.reason).toBe('InconclusiveAnalysisRun');
+    expect(w.ro.status?.phase).toBe('Paused');
+    w.ro = { ...w.ro, status: { ...w.ro.status, pauseConditions: [] } };
+    w.settle();
+    expect(w.ro.status?.phase).toBe('Healthy');
+    expect(w.ro.status?.stableRS).toBe(w.ro.status?.currentPodHash);
+  });
+
   it('post-promotion success marks the new stack stable', () => {
     const w = bgWorld({ postPromotionAnalysis: analysis });
     w.settle();
@@ -333,6 +392,14 @@ describe('run housekeeping', () => {
   ])('history limits %j delete %j', (limits, deleted) => {
     const ro = { ...canaryRollout({}), spec: { ...canaryRollout({}).spec, analysis: limits } };
     expect(runsToDelete(ro, runs)).toEqual(deleted);
+  });
+
+  it('never deletes a run a gate holds', () => {
+    const ro = {
+      ...canaryRollout({}),
+      spec: { ...canaryRollout({}).spec, analysis: { unsuccessfulRunHistoryLimit: 0 } },
+    };
+    expect(runsToDelete(ro, runs, ['f2'])).toEqual(['f1']);
   });
 
   it('terminates live runs no gate holds', () => {

@@ -40,6 +40,16 @@ export function createJobProvider(kc: KubeConfig): MetricProvider {
         return failed('job provider', err);
       }
     },
+    terminate: async (req) => {
+      const ref = jobRef(req);
+      if (!ref) return;
+      // Background propagation: the Job's pods go too, as `kubectl delete job` does.
+      await rawRequest(kc, {
+        method: 'DELETE',
+        path: resourcePath({ apiVersion: 'batch/v1', plural: 'jobs', ...ref }),
+        body: { propagationPolicy: 'Background' },
+      }).catch(() => undefined);
+    },
   };
 }
 

@@ -4,7 +4,9 @@
 // scheduled from the time stamps in status, so a restart neither loses nor repeats one.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 
-import type { AnalysisRun, Metric } from '../../api/analysis.js';
+import type { AnalysisRun, AnalysisRunStatus, Metric } from '../../api/analysis.js';
+import { instanceIdLabel } from '../rollout/controller.js';
+import { StaleVersions } from '../../kube/stale-versions.js';
 import type { MeasureOutcome, MetricProvider } from '../../analysis/provider.js';
 import { argValues, secretRefs, substituteArgs } from '../../decide/analysis/args.js';
 import { isTerminal } from '../../decide/analysis/metric.js';
@@ -12,6 +14,7 @@ import {
   advanceRun,
   dueMeasurements,
   expiresAt,
+  stoppedMeasurements,
   type DueMeasurement,
 } from '../../decide/analysis/run.js';
 import { canonicalJson } from '../../decide/hash.js';
@@ -28,12 +31,26 @@ type RunObject = AnalysisRun & KubernetesObject;
 export interface AnalysisRunControllerOptions {
   readonly namespace?: string | undefined;
   readonly workers: number;
+  /** Handle only runs labelled with this controller instance id (Argo's --instance-id). */
+  readonly instanceId?: string | undefined;
   /** Finds the provider for a metric (undefined: not supported). */
   readonly providerFor: (metric: Metric) => MetricProvider | undefined;
 }
 
 /** A run's argument values, or why they could not be read. */
-type ArgValues = { ok: true; values: Record<string, string> } | { ok: false; error: string };
+type ArgValues =
+  { ok: true; values: Record<string, string>; secrets: string[] } | { ok: false; error: string };
+
+/**
+ * A backend's error text may echo the query or URL, which can hold secret args: their values
+ * are masked before the message reaches status, events or logs.
+ */
+function redact(outcome: MeasureOutcome, secrets: readonly string[]): MeasureOutcome {
+  if (outcome.kind === 'value' || !outcome.message) return outcome;
+  let message = outcome.message;
+  for (const secret of secrets) if (secret.length >= 3) message = message.split(secret).join('***');
+  return { ...outcome, message };
+}
 
 const runsApi = { apiVersion: 'argoproj.io/v1alpha1', plural: 'analysisruns' };
 
@@ -41,6 +58,7 @@ const runsApi = { apiVersion: 'argoproj.io/v1alpha1', plural: 'analysisruns' };
 export class AnalysisRunController {
   private readonly runs: Informer<RunObject>;
   private readonly queue = new WorkQueue();
+  private readonly stale = new StaleVersions();
   private running: Promise<void> | undefined;
 
   constructor(
@@ -81,31 +99,69 @@ export class AnalysisRunController {
     await this.runs.stop();
   }
 
+  /** True when this instance runs the AnalysisRun (the same instance-id rule as Rollouts). */
+  handles(run: RunObject): boolean {
+    const label = run.metadata.labels?.[instanceIdLabel];
+    return this.opts.instanceId ? label === this.opts.instanceId : label === undefined;
+  }
+
   private async reconcile(key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
     const run = this.runs.get(namespace, name);
-    if (!run || run.metadata.deletionTimestamp) return;
+    if (!run || run.metadata.deletionTimestamp || !this.handles(run)) return;
     if (isTerminal(run.status?.phase)) return this.expire(run);
+    // Our last status write is not in the cache yet: measuring now could repeat a measurement.
+    if (this.stale.isBehind(key, run.metadata.resourceVersion)) return { requeueAfterMs: 100 };
+    return this.advance(key, run);
+  }
+
+  private async advance(key: string, run: RunObject): Promise<ReconcileResult | void> {
     const now = Date.now();
     // A secret arg that cannot be read leaves its placeholder unfilled: the run says which.
     const args = await this.argValues(run);
     const values = args.ok ? args.values : {};
     const outcomes = await this.measure(run, dueMeasurements(run, now, values), args);
     const decision = advanceRun(run, now, outcomes, values);
-    if (canonicalJson(decision.status) !== canonicalJson(run.status ?? {})) {
-      await mergePatch(
-        this.kc,
-        { ...this.ref(run), subresource: 'status' },
-        { status: decision.status },
-      );
-      if (isTerminal(decision.status.phase))
-        this.log.info(
-          { analysisRun: key, phase: decision.status.phase, message: decision.status.message },
-          'analysis run finished',
-        );
-    }
+    await this.stopLeftovers(run, decision.status, values);
+    if (canonicalJson(decision.status) !== canonicalJson(run.status ?? {}))
+      await this.record(key, run, decision.status);
     if (decision.requeueAfterMs !== undefined) return { requeueAfterMs: decision.requeueAfterMs };
     return this.expire({ ...run, status: decision.status });
+  }
+
+  private async record(key: string, run: RunObject, status: AnalysisRunStatus): Promise<void> {
+    const written = await mergePatch<{ metadata?: { resourceVersion?: string } }>(
+      this.kc,
+      { ...this.ref(run), subresource: 'status' },
+      { status },
+    );
+    if (written.metadata?.resourceVersion !== run.metadata.resourceVersion)
+      this.stale.remember(key, run.metadata.resourceVersion);
+    if (isTerminal(status.phase))
+      this.log.info(
+        { analysisRun: key, phase: status.phase, message: status.message },
+        'analysis run finished',
+      );
+  }
+
+  /** Measurements closed as "Metric Terminated" this pass: their Jobs are deleted. */
+  private async stopLeftovers(
+    run: RunObject,
+    next: AnalysisRunStatus,
+    values: Record<string, string>,
+  ): Promise<void> {
+    for (const { metricName, measurement } of stoppedMeasurements(run, next)) {
+      const metric = run.spec.metrics.find((m) => m.name === metricName);
+      const substituted = metric ? substituteArgs(metric, values) : undefined;
+      if (!substituted?.ok) continue;
+      await this.opts.providerFor(substituted.metric)?.terminate?.({
+        metric: substituted.metric,
+        namespace: run.metadata.namespace ?? '',
+        run: { name: run.metadata.name, uid: run.metadata.uid ?? '' },
+        index: 0,
+        inProgress: measurement,
+      });
+    }
   }
 
   private ref(run: RunObject) {
@@ -140,13 +196,14 @@ export class AnalysisRunController {
     if (!substituted.ok) return { kind: 'error', message: substituted.error };
     const provider = this.opts.providerFor(substituted.metric);
     if (!provider) return { kind: 'error', message: `metric "${metric.name}": no provider` };
-    return provider.measure({
+    const outcome = await provider.measure({
       metric: substituted.metric,
       namespace: run.metadata.namespace ?? '',
       run: { name: run.metadata.name, uid: run.metadata.uid ?? '' },
       index: due.index,
       inProgress: due.inProgress,
     });
+    return redact(outcome, args.secrets);
   }
 
   /** The run's arg values, with secret values read now (kept in memory only). */
@@ -162,7 +219,7 @@ export class AnalysisRunController {
         };
       secrets[ref.arg] = value;
     }
-    return { ok: true, values: argValues(args, secrets) };
+    return { ok: true, values: argValues(args, secrets), secrets: Object.values(secrets) };
   }
 
   private async secretValue(

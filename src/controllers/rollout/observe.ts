@@ -167,21 +167,19 @@ export interface AnalysisCaches {
   readonly clusterTemplates: Informer<AnalysisTemplate & KubernetesObject>;
 }
 
-/** The Rollout's AnalysisRuns (by owner uid), as the planner sees them. */
+/** The namespace's AnalysisRuns, the Rollout's own (by owner uid) marked as such. */
 function observeRuns(rollout: Rollout, caches: AnalysisCaches): RunFacts[] {
-  return caches.runs
-    .list(rollout.metadata.namespace)
-    .filter((run) => run.metadata.ownerReferences?.some((o) => isOwner(o, rollout)))
-    .map((run) => ({
-      name: run.metadata.name,
-      kind: run.metadata.labels?.[AnalysisLabel.type],
-      podHash: run.metadata.labels?.[podTemplateHashLabel],
-      stepIndex: run.metadata.labels?.[AnalysisLabel.stepIndex],
-      phase: run.status?.phase,
-      message: run.status?.message,
-      terminate: run.spec.terminate === true,
-      created: Date.parse(String(run.metadata.creationTimestamp ?? '')) || 0,
-    }));
+  return caches.runs.list(rollout.metadata.namespace).map((run) => ({
+    owned: run.metadata.ownerReferences?.some((o) => isOwner(o, rollout)) === true,
+    name: run.metadata.name,
+    kind: run.metadata.labels?.[AnalysisLabel.type],
+    podHash: run.metadata.labels?.[podTemplateHashLabel],
+    stepIndex: run.metadata.labels?.[AnalysisLabel.stepIndex],
+    phase: run.status?.phase,
+    message: run.status?.message,
+    terminate: run.spec.terminate === true,
+    created: Date.parse(String(run.metadata.creationTimestamp ?? '')) || 0,
+  }));
 }
 
 function isOwner(owner: unknown, rollout: Rollout): boolean {

@@ -98,14 +98,23 @@ export function nextDue(
   result: MetricResult | undefined,
   runStartedAt: number,
 ): number | undefined {
-  if (!result || isTerminal(result.phase))
-    return result ? undefined : runStartedAt + settings.initialDelayMs;
+  if (result && isTerminal(result.phase)) return undefined;
   const last = lastOf(result);
   if (!last) return runStartedAt + settings.initialDelayMs;
   if (last.phase === AnalysisPhase.Running) return timeOf(last.resumeAt, runStartedAt);
-  if (countReached(settings, result)) return undefined;
-  return timeOf(last.finishedAt ?? last.startedAt, runStartedAt) + (settings.intervalMs ?? 0);
+  if (result && countReached(settings, result)) return undefined;
+  return timeOf(last.finishedAt ?? last.startedAt, runStartedAt) + waitAfter(settings, last);
 }
+
+/** After an error Argo retries sooner than the interval, but never in a tight loop. */
+function waitAfter(settings: MetricSettings, last: Measurement): number {
+  if (last.phase === AnalysisPhase.Error)
+    return Math.min(settings.intervalMs ?? errorRetryMs, errorRetryMs);
+  return settings.intervalMs ?? 0;
+}
+
+/** Longest wait before measuring again after an error. */
+const errorRetryMs = 10_000;
 
 function timeOf(stamp: string | undefined, fallback: number): number {
   const t = stamp ? Date.parse(stamp) : Number.NaN;

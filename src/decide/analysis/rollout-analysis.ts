@@ -200,6 +200,14 @@ export function buildAnalysisRun(
   };
 }
 
+/** Argo's instance-id label, so the run goes to the controller instance that runs its Rollout. */
+const instanceIdLabel = 'argo-rollouts.argoproj.io/controller-instance-id';
+
+function instanceLabel(rollout: Rollout): Record<string, string> {
+  const id = rollout.metadata.labels?.[instanceIdLabel];
+  return id ? { [instanceIdLabel]: id } : {};
+}
+
 function runMetadata(input: RunInput): AnalysisRun['metadata'] {
   const extra = input.request.analysisRunMetadata;
   const step =
@@ -209,6 +217,7 @@ function runMetadata(input: RunInput): AnalysisRun['metadata'] {
     namespace: input.rollout.metadata.namespace,
     labels: {
       ...(extra?.labels ?? {}),
+      ...instanceLabel(input.rollout),
       [AnalysisLabel.type]: input.kind,
       [podTemplateHashLabel]: input.podHash,
       ...step,
@@ -243,6 +252,8 @@ export interface RunFacts {
   readonly message: string | undefined;
   readonly terminate: boolean;
   readonly created: number;
+  /** False for a run of the same namespace another owner holds (its name is taken all the same). */
+  readonly owned?: boolean | undefined;
 }
 
 /** The analysis gate's verdict from a run's phase (no run yet: still running). */

@@ -131,30 +131,103 @@ export function advanceRun(
     startedAt: run.status?.startedAt ?? new Date(now).toISOString(),
   };
   if (!prepared.ok) return { status: finish(base, 'Error', prepared.error, now) };
-  const dryRun = new Set((run.spec.dryRun ?? []).map((d) => d.metricName));
+  const names = prepared.metrics.map((m) => m.metric.name);
+  const rules = matchRules(run, names);
+  if (!rules.ok) return { status: finish(base, 'Error', rules.error, now) };
   const results = prepared.metrics.map((ready) =>
-    foldMetric(
-      run,
-      ready,
-      { outcome: outcomes[ready.metric.name], now },
-      dryRun.has(ready.metric.name),
-    ),
+    foldMetric(run, ready, { outcome: outcomes[ready.metric.name], now }, rules.rules),
   );
   const counted = results.filter((r) => !r.dryRun);
   const phase = decideRunPhase(run.status?.phase, {
     invalid: false,
     terminate: run.spec.terminate === true,
     metricPhases: counted.map((r) => r.phase),
+    allMetricsDone: results.every((r) => isTerminal(r.phase)),
   });
   const status: AnalysisRunStatus = {
     ...base,
     phase,
     metricResults: results,
     runSummary: summary(counted),
-    ...(dryRun.size > 0 ? { dryRunSummary: summary(results.filter((r) => r.dryRun)) } : {}),
+    ...(counted.length < results.length
+      ? { dryRunSummary: summary(results.filter((r) => r.dryRun)) }
+      : {}),
   };
-  if (isTerminal(phase)) return { status: finish(status, phase, runMessage(run, counted), now) };
+  if (isTerminal(phase))
+    return {
+      status: finish(
+        { ...status, metricResults: results.map((r) => stopMeasurements(r, now)) },
+        phase,
+        runMessage(run, counted),
+        now,
+      ),
+    };
   return { status, requeueAfterMs: requeue(run, prepared.metrics, results, now) };
+}
+
+/** Which metrics are dry-run and how many measurements each keeps. */
+interface MatchRules {
+  readonly dryRun: (name: string) => boolean;
+  readonly retention: (name: string) => number;
+}
+
+/**
+ * dryRun and measurementRetention name metrics by regular expression, as Argo does (".*" means
+ * all); a rule that matches no metric is an error, so a typo cannot silently count a metric.
+ */
+function matchRules(
+  run: AnalysisRun,
+  names: readonly string[],
+): { ok: true; rules: MatchRules } | { ok: false; error: string } {
+  const dry = compileRules(
+    (run.spec.dryRun ?? []).map((d) => ({ pattern: d.metricName, limit: 0 })),
+  );
+  const kept = compileRules(run.spec.measurementRetention ?? []);
+  if (!dry.ok) return dry;
+  if (!kept.ok) return kept;
+  const unmatched = [...dry.rules, ...kept.rules].find((r) => !names.some((n) => r.re.test(n)));
+  if (unmatched)
+    return { ok: false, error: `metric name rule "${unmatched.pattern}" matches no metric` };
+  return {
+    ok: true,
+    rules: {
+      dryRun: (name) => dry.rules.some((r) => r.re.test(name)),
+      retention: (name) =>
+        kept.rules.find((r) => r.re.test(name))?.limit ?? MetricDefaults.measurementHistory,
+    },
+  };
+}
+
+function compileRules(
+  list: readonly ({ pattern: string; limit: number } | { metricName: string; limit: number })[],
+):
+  | { ok: true; rules: { pattern: string; re: RegExp; limit: number }[] }
+  | { ok: false; error: string } {
+  const rules: { pattern: string; re: RegExp; limit: number }[] = [];
+  for (const item of list) {
+    const pattern = 'pattern' in item ? item.pattern : item.metricName;
+    try {
+      // Matched against short metric names only, so a costly pattern cannot hang the controller.
+      rules.push({ pattern, re: new RegExp(pattern), limit: item.limit });
+    } catch {
+      return { ok: false, error: `metric name rule "${pattern}" is not a regular expression` };
+    }
+  }
+  return { ok: true, rules };
+}
+
+/** A measurement still running when the run ends is closed as Argo does ("Metric Terminated"). */
+function stopMeasurements(result: MetricResult, now: number): MetricResult {
+  const list = result.measurements ?? [];
+  const last = list[list.length - 1];
+  if (last?.phase !== AnalysisPhase.Running) return result;
+  const stopped: Measurement = {
+    ...last,
+    phase: AnalysisPhase.Successful,
+    message: 'Metric Terminated',
+    finishedAt: new Date(now).toISOString(),
+  };
+  return { ...result, measurements: [...list.slice(0, -1), stopped] };
 }
 
 function finish(
@@ -171,20 +244,14 @@ function finish(
   };
 }
 
-function retention(run: AnalysisRun, name: string): number {
-  return (
-    run.spec.measurementRetention?.find((r) => r.metricName === name)?.limit ??
-    MetricDefaults.measurementHistory
-  );
-}
-
 /** One metric after this pass: the new measurement (if any) recorded and counted. */
 function foldMetric(
   run: AnalysisRun,
   ready: ReadyMetric,
   pass: { readonly outcome: MeasureOutcome | undefined; readonly now: number },
-  dryRun: boolean,
+  rules: MatchRules,
 ): MetricResult {
+  const dryRun = rules.dryRun(ready.metric.name);
   const { outcome, now } = pass;
   const { metric, settings, conditions } = ready;
   const previous: MetricResult = resultOf(run, metric.name) ?? {
@@ -193,7 +260,7 @@ function foldMetric(
   };
   if (isTerminal(previous.phase)) return previous;
   const recorded = outcome ? record(previous, outcome, conditions, now) : previous;
-  const measurements = retain(recorded.measurements ?? [], retention(run, metric.name));
+  const measurements = retain(recorded.measurements ?? [], rules.retention(metric.name));
   const phase = run.spec.terminate
     ? terminatedPhase(settings, recorded)
     : assessMetric(settings, recorded);
@@ -322,4 +389,18 @@ function ttlSeconds(run: AnalysisRun): number | undefined {
       ? ttl.secondsAfterSuccess
       : ttl.secondsAfterFailure;
   return specific ?? ttl.secondsAfterCompletion;
+}
+
+/** Measurements that were running before this pass and were closed as the run ended. */
+export function stoppedMeasurements(
+  run: AnalysisRun,
+  next: AnalysisRunStatus,
+): { metricName: string; measurement: Measurement }[] {
+  return (next.metricResults ?? []).flatMap((result) => {
+    const before = resultOf(run, result.name)?.measurements?.at(-1);
+    const after = result.measurements?.at(-1);
+    const stopped =
+      before?.phase === AnalysisPhase.Running && after?.message === 'Metric Terminated';
+    return stopped && before ? [{ metricName: result.name, measurement: before }] : [];
+  });
 }
