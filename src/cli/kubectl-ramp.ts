@@ -2,18 +2,18 @@
 // `kubectl ramp …`: kubectl finds this executable on PATH by its kubectl- prefix.
 import { Command } from 'commander';
 
-import { version } from '../version.js';
+import { addGlobalOptions } from './plugin/context.js';
+import { registerControlCommands } from './plugin/control-commands.js';
+import { registerViewCommands } from './plugin/view-commands.js';
 import { runCli } from './run.js';
 
 /** Builds the `kubectl ramp` command tree. */
 export function pluginProgram(): Command {
-  const program = new Command('kubectl-ramp').description('promote, abort and watch ramp rollouts');
-  program
-    .command('version')
-    .description('print the plugin version')
-    .action(() => {
-      process.stdout.write(`kubectl-ramp: v${version}\n`);
-    });
+  const program = addGlobalOptions(
+    new Command('kubectl-ramp').description('promote, abort and watch ramp rollouts'),
+  );
+  registerViewCommands(program);
+  registerControlCommands(program);
   return program;
 }
 

@@ -30,6 +30,18 @@ export function cliContext(name: string): CliContext {
   };
 }
 
+/** A problem the person at the terminal can fix: printed as one line, no stack trace. */
+export class UserError extends Error {
+  override readonly name = 'UserError';
+  constructor(
+    message: string,
+    /** Process exit code (1 unless a command documents another, like `status` timing out). */
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Runs a CLI entry point: expected failures print one clear message and exit 1, with no stack trace;
  * anything else is a bug and prints its stack.
@@ -38,8 +50,10 @@ export function runCli(name: string, main: () => Promise<void>): void {
   main().then(
     () => undefined,
     (err: unknown) => {
-      if (err instanceof LocalError || err instanceof ConfigError) {
+      if (err instanceof LocalError || err instanceof ConfigError || err instanceof UserError) {
         process.stderr.write(`${name}: ${err.message}\n`);
+        process.exitCode = err instanceof UserError ? err.exitCode : 1;
+        return;
       } else {
         // Not an input problem but a bug: the stack is what a report needs.
         const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
