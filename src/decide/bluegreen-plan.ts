@@ -2,7 +2,7 @@
 // stands; this file turns that into ReplicaSet sizes, the active and preview Services' selectors,
 // status and events. The one rule it never bends: the active Service moves to a ReplicaSet only
 // when that ReplicaSet is available, so production traffic never lands on pods that are not Ready.
-import { InvalidSpecMessage, PauseReason, Reason } from '../api/conditions.js';
+import { InvalidSpecMessage, PauseReason } from '../api/conditions.js';
 import type { RolloutSpec, RolloutStatus } from '../api/rollout.js';
 import {
   decideBlueGreen,
@@ -16,9 +16,9 @@ import {
   createAction,
   deadlineOutcome,
   defaultScaleDownDelaySeconds,
-  event,
   blockedPlan,
   isNewRevision,
+  lifecycleEvent,
   planContext,
   pruneHistory,
   scaleDownOld,
@@ -377,33 +377,8 @@ function requeueFor(
 }
 
 function emitEvents(ctx: PlanContext, decision: BlueGreenDecision): RolloutAction[] {
-  const revision = byHash(ctx, ctx.podHash)?.revision ?? 0;
-  return decision.emits.map((emit): RolloutAction => {
-    switch (emit) {
-      case 'paused':
-        return event('Normal', Reason.RolloutPaused, 'Rollout is paused (BlueGreenPause)');
-      case 'resumed':
-        return event('Normal', Reason.RolloutResumed, 'Rollout is resumed');
-      case 'aborted':
-        return event(
-          'Warning',
-          Reason.RolloutAborted,
-          `Rollout aborted update to revision ${revision}`,
-        );
-      case 'analysisFailed':
-        return event(
-          'Warning',
-          Reason.AnalysisRunFailed,
-          `Promotion analysis failed: Rollout aborted update to revision ${revision}`,
-        );
-      case 'retried':
-        return event('Normal', Reason.RolloutRetry, 'Retrying Rollout after abort');
-      case 'completed':
-        return event(
-          'Normal',
-          Reason.RolloutCompleted,
-          `Rollout completed update to revision ${revision} (${ctx.podHash})`,
-        );
-    }
-  });
+  const reason = decision.context.inconclusive
+    ? PauseReason.InconclusiveAnalysisRun
+    : PauseReason.BlueGreenPause;
+  return decision.emits.map((emit) => lifecycleEvent(ctx, emit, reason));
 }

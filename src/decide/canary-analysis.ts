@@ -17,6 +17,7 @@ import {
   type GateOutcome,
 } from './analysis-gates.js';
 import { byHash, isNewRevision, type PlanContext, type RolloutAction } from './plan-common.js';
+export { failedRunMessage } from './plan-common.js';
 
 /** The canary's gates as they stand before the machine decides. */
 export interface CanaryGates {
@@ -148,16 +149,6 @@ export function pauseReasonOf(decision: CanaryDecision): string {
   return decision.context.inconclusive
     ? PauseReason.InconclusiveAnalysisRun
     : PauseReason.CanaryPauseStep;
-}
-
-/** The message of the newest failed run of this revision (why an abort happened). */
-export function failedRunMessage(ctx: PlanContext): string | undefined {
-  return [...(ctx.facts.runs ?? [])]
-    .filter(
-      (r) =>
-        r.podHash === ctx.podHash && (r.phase === 'Failed' || r.phase === 'Error') && r.message,
-    )
-    .sort((a, b) => b.created - a.created)[0]?.message;
 }
 
 /** With no update in progress no run is needed: live ones stop, old ones beyond the limits go. */

@@ -29,6 +29,7 @@ import {
   event,
   blockedPlan,
   isNewRevision,
+  lifecycleEvent,
   planContext,
   pruneHistory,
   scaleDownOld,
@@ -405,40 +406,14 @@ function scaleDownDelayMs(ctx: PlanContext): number {
 }
 
 function emitEvents(ctx: PlanContext, decision: CanaryDecision): RolloutAction[] {
-  const revision = byHash(ctx, ctx.podHash)?.revision ?? 0;
   return decision.emits.map((emit): RolloutAction => {
-    switch (emit.type) {
-      case 'stepCompleted':
-        return event(
-          'Normal',
-          Reason.RolloutStepCompleted,
-          `Rollout step ${emit.params.step}/${emit.params.of} completed`,
-        );
-      case 'paused':
-        return event('Normal', Reason.RolloutPaused, 'Rollout is paused (CanaryPauseStep)');
-      case 'resumed':
-        return event('Normal', Reason.RolloutResumed, 'Rollout is resumed');
-      case 'aborted':
-        return event(
-          'Warning',
-          Reason.RolloutAborted,
-          `Rollout aborted update to revision ${revision}`,
-        );
-      case 'analysisFailed':
-        return event(
-          'Warning',
-          Reason.AnalysisRunFailed,
-          `Analysis failed: ${failedRunMessage(ctx) ?? 'a metric failed'}`,
-        );
-      case 'retried':
-        return event('Normal', Reason.RolloutRetry, 'Retrying Rollout after abort');
-      case 'completed':
-        return event(
-          'Normal',
-          Reason.RolloutCompleted,
-          `Rollout completed update to revision ${revision} (${ctx.podHash})`,
-        );
-    }
+    if (emit.type !== 'stepCompleted')
+      return lifecycleEvent(ctx, emit.type, pauseReasonOf(decision));
+    return event(
+      'Normal',
+      Reason.RolloutStepCompleted,
+      `Rollout step ${emit.params.step}/${emit.params.of} completed`,
+    );
   });
 }
 

@@ -301,3 +301,46 @@ export function serviceProblem(
   }
   return undefined;
 }
+
+/** The message of the newest failed run of this revision (why an abort happened). */
+export function failedRunMessage(ctx: PlanContext): string | undefined {
+  return [...(ctx.facts.runs ?? [])]
+    .filter(
+      (r) =>
+        r.podHash === ctx.podHash && (r.phase === 'Failed' || r.phase === 'Error') && r.message,
+    )
+    .sort((a, b) => b.created - a.created)[0]?.message;
+}
+
+/** The lifecycle events both strategies emit, with Argo's reasons and messages. */
+export type LifecycleEmit =
+  'paused' | 'resumed' | 'aborted' | 'analysisFailed' | 'retried' | 'completed';
+
+/** The Event for a lifecycle step; `pauseReason` names the pause (CanaryPauseStep, BlueGreenPause). */
+export function lifecycleEvent(
+  ctx: PlanContext,
+  emit: LifecycleEmit,
+  pauseReason: string,
+): RolloutAction {
+  const revision = byHash(ctx, ctx.podHash)?.revision ?? 0;
+  const events: Record<LifecycleEmit, () => RolloutAction> = {
+    paused: () => event('Normal', Reason.RolloutPaused, `Rollout is paused (${pauseReason})`),
+    resumed: () => event('Normal', Reason.RolloutResumed, 'Rollout is resumed'),
+    aborted: () =>
+      event('Warning', Reason.RolloutAborted, `Rollout aborted update to revision ${revision}`),
+    analysisFailed: () =>
+      event(
+        'Warning',
+        Reason.AnalysisRunFailed,
+        `Analysis failed: ${failedRunMessage(ctx) ?? 'a metric failed'}`,
+      ),
+    retried: () => event('Normal', Reason.RolloutRetry, 'Retrying Rollout after abort'),
+    completed: () =>
+      event(
+        'Normal',
+        Reason.RolloutCompleted,
+        `Rollout completed update to revision ${revision} (${ctx.podHash})`,
+      ),
+  };
+  return events[emit]();
+}
