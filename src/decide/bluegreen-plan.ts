@@ -13,7 +13,7 @@ import {
 } from '../machines/bluegreen.js';
 import {
   byHash,
-  createAction,
+  newRevisionActions,
   deadlineOutcome,
   defaultScaleDownDelaySeconds,
   blockedPlan,
@@ -49,7 +49,7 @@ export function planBlueGreen(facts: RolloutFacts): RolloutPlan {
   if (problem)
     return blockedPlan(facts, InvalidSpecMessage.invalid(facts.rollout.metadata.name, problem));
   const result = ctx.stableHash === ctx.podHash ? planSteady(ctx) : planUpdate(ctx);
-  return ctx.existing ? result : { ...result, actions: [createAction(ctx), ...result.actions] };
+  return { ...result, actions: [...newRevisionActions(ctx), ...result.actions] };
 }
 
 function strategy(ctx: PlanContext): BlueGreen {

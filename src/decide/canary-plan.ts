@@ -23,7 +23,7 @@ import {
 import { managedRouteNames, routesAt, routesInPlace, type ManagedRoute } from './managed-routes.js';
 import {
   byHash,
-  createAction,
+  newRevisionActions,
   deadlineOutcome,
   defaultScaleDownDelaySeconds,
   event,
@@ -59,7 +59,7 @@ export function planCanary(facts: RolloutFacts): RolloutPlan {
   if (problem)
     return blockedPlan(facts, InvalidSpecMessage.invalid(facts.rollout.metadata.name, problem));
   const result = ctx.stableHash === ctx.podHash ? planSteady(ctx) : planUpdate(ctx);
-  return ctx.existing ? result : { ...result, actions: [createAction(ctx), ...result.actions] };
+  return { ...result, actions: [...newRevisionActions(ctx), ...result.actions] };
 }
 
 function steps(ctx: PlanContext): readonly CanaryStep[] {

@@ -74,6 +74,7 @@ export type RolloutAction =
       revision: number;
     }
   | { kind: 'scaleReplicaSet'; name: string; replicas: number; scaleDownDeadline?: string | null }
+  | { kind: 'setRevision'; name: string; revision: number }
   | { kind: 'deleteReplicaSet'; name: string }
   | { kind: 'scaleWorkload'; name: string; replicas: number }
   | { kind: 'deletePod'; name: string }
@@ -144,6 +145,18 @@ export function createAction(ctx: PlanContext): RolloutAction {
     replicas: firstDeploy ? ctx.replicas : 0,
     revision,
   };
+}
+
+/**
+ * The current template's ReplicaSet: created when missing; an older one brought back (undo, or a
+ * template changed back) takes the next revision number, as Argo does, so `undo` and the
+ * revision history keep counting forward.
+ */
+export function newRevisionActions(ctx: PlanContext): RolloutAction[] {
+  if (!ctx.existing) return [createAction(ctx)];
+  const newest = Math.max(0, ...ctx.facts.replicaSets.map((rs) => rs.revision));
+  if (ctx.podHash === ctx.stableHash || ctx.existing.revision >= newest) return [];
+  return [{ kind: 'setRevision', name: ctx.existing.name, revision: newest + 1 }];
 }
 
 /** A ReplicaSet's desired and available counts (zero when it does not exist). */

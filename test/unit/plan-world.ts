@@ -100,6 +100,8 @@ export class World {
         availableReplicas: a.replicas,
         scaleDownDeadline: deadline,
       });
+    } else if (a.kind === 'setRevision') {
+      this.rss = this.rss.map((r) => (r.name === a.name ? { ...r, revision: a.revision } : r));
     } else if (a.kind === 'deleteReplicaSet') {
       this.rss = this.rss.filter((r) => r.name !== a.name);
     } else if (a.kind === 'setServiceSelector' && this.services?.[a.service]) {

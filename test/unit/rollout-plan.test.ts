@@ -157,6 +157,19 @@ describe('planCanary', () => {
     expect(w.rss[1]!.scaleDownDeadline).toBeUndefined();
   });
 
+  it('a template changed back reuses its ReplicaSet under the next revision number (undo)', () => {
+    const w = new World(rollout('web:1', [{ setWeight: 50 }]));
+    w.settle();
+    w.update('web:2');
+    w.settle();
+    expect(w.rss.map((rs) => rs.revision)).toEqual([1, 2]);
+    w.update('web:1');
+    w.settle();
+    expect(w.rss).toHaveLength(2);
+    expect(w.rss.map((rs) => rs.revision)).toEqual([3, 2]);
+    expect(w.ro.status?.phase).toBe('Healthy');
+  });
+
   it('keeps only revisionHistoryLimit old ReplicaSets', () => {
     const w = new World({
       ...rollout('web:1', [{ setWeight: 50 }]),

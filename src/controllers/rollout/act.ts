@@ -47,6 +47,11 @@ const handlers: { [K in RolloutAction['kind']]: Handler<K> } = {
   createReplicaSet: (ctx, a) =>
     createIfAbsent(ctx.kc, 'replicasets', replicaSetBody(ctx.rollout, a)),
   scaleReplicaSet: (ctx, a) => scale(ctx.kc, ctx.rollout, a),
+  setRevision: async (ctx, a) => {
+    await mergePatch(ctx.kc, ref(ctx, 'apps/v1', 'replicasets', a.name), {
+      metadata: { annotations: { [revisionAnnotation]: String(a.revision) } },
+    });
+  },
   deleteReplicaSet: (ctx, a) => deleteIfPresent(ctx.kc, ref(ctx, 'apps/v1', 'replicasets', a.name)),
   deletePod: (ctx, a) => deleteIfPresent(ctx.kc, ref(ctx, 'v1', 'pods', a.name)),
   scaleWorkload: async (ctx, a) => {
