@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // The `ramp` command: the controller (later issues) and the local control plane tooling.
+import { hostname } from 'node:os';
+
 import { Command, InvalidArgumentError } from 'commander';
 
 import { createProviders } from '../analysis/providers/index.js';
 import { AnalysisRunController } from '../controllers/analysisrun/controller.js';
 import { RolloutController } from '../controllers/rollout/controller.js';
 import { connect } from '../kube/client.js';
+import { controllerInfoNamespace, publishControllerInfo } from '../kube/controller-info.js';
 import { down, envExports, status, up } from '../local/cluster.js';
 import { LocalError } from '../local/errors.js';
 import { version } from '../version.js';
@@ -70,6 +73,18 @@ function addControllerCommand(program: Command, ctx: () => CliContext): void {
         const rollouts = new RolloutController(kc, log, { ...opts, analysisRuns: analysis.cache });
         await analysis.start();
         await rollouts.start();
+        // For `kubectl ramp version` (see src/kube/controller-info.ts); failing to write it (RBAC)
+        // must not stop the controller.
+        const infoNs = controllerInfoNamespace(opts.namespace);
+        await publishControllerInfo(kc, infoNs, {
+          version,
+          startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          watchNamespace: opts.namespace ?? '',
+          instanceId: opts.instanceId ?? '',
+          host: hostname(),
+        }).catch((err: unknown) =>
+          log.warn({ err, namespace: infoNs }, 'cannot publish the controller version'),
+        );
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve).once('SIGTERM', resolve);
         });
