@@ -175,6 +175,20 @@ describe('kubectl ramp get / list / status', () => {
     expect(yaml.stdout).toMatch(/^apiVersion: argoproj.io\/v1alpha1\nkind: Rollout\n/);
   });
 
+  it('list rollouts -o json / -o yaml prints a List of the Rollouts', async () => {
+    const json = await kubectlRamp(['list', 'rollouts', '-o', 'json']);
+    expect(json.code, json.stderr).toBe(0);
+    const list = JSON.parse(json.stdout) as { kind: string; items: Rollout[] };
+    expect(list.kind).toBe('List');
+    expect(list.items.map((r) => r.metadata.name)).toContain('web');
+    const yaml = await kubectlRamp(['list', 'rollouts', '-o', 'yaml']);
+    expect(yaml.code, yaml.stderr).toBe(0);
+    expect(yaml.stdout).toMatch(/^apiVersion: v1\nkind: List\nitems:\n/);
+    const bad = await kubectlRamp(['list', 'rollouts', '-o', 'table']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('kubectl-ramp: unknown output format "table": use json or yaml\n');
+  });
+
   it('get rollout -w prints a frame, then ends cleanly on Ctrl-C', async () => {
     const watching = startRamp(['get', 'rollout', 'web', '-w']);
     await watching.printed('└──# revision:1');

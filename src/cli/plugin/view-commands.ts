@@ -31,6 +31,7 @@ export function registerViewCommands(program: Command): void {
     .aliases(['rollout', 'ro'])
     .description('one line per rollout: strategy, status, step, weight, readiness, age')
     .option('-w, --watch', 'redraw whenever the list changes (Ctrl-C to stop)')
+    .option('-o, --output <format>', 'print the Rollouts as a List object: json or yaml')
     .action(listRolloutsCommand);
   program
     .command('status')
@@ -89,11 +90,13 @@ function viewKey(view: RolloutView): string {
 
 interface ListOptions {
   readonly watch?: boolean;
+  readonly output?: string;
 }
 
 async function listRolloutsCommand(_opts: ListOptions, command: Command): Promise<void> {
   const opts = command.optsWithGlobals<GlobalOptions & ListOptions>();
   const s = session(opts);
+  if (opts.output !== undefined) return printList(s, opts);
   const frame = async (): Promise<Frame> => {
     const rollouts = await listRollouts(s);
     const text =
@@ -110,6 +113,18 @@ async function listRolloutsCommand(_opts: ListOptions, command: Command): Promis
   // kubectl's habit: "nothing here" is a remark on stderr, so stdout stays parseable.
   if (text.startsWith('No resources')) process.stderr.write(text);
   else process.stdout.write(text);
+}
+
+/** `-o json|yaml`: a v1 List of the Rollouts, as `kubectl get -o json` prints one. */
+async function printList(s: Session, opts: ListOptions): Promise<void> {
+  if (opts.output !== 'json' && opts.output !== 'yaml')
+    throw new UserError(`unknown output format "${opts.output}": use json or yaml`);
+  if (opts.watch) throw new UserError('--watch and --output cannot be used together');
+  const items = await listRollouts(s);
+  const list = { apiVersion: 'v1', kind: 'List', items };
+  process.stdout.write(
+    opts.output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : toYaml(list),
+  );
 }
 
 function nothingFound(s: Session): string {
