@@ -1,15 +1,9 @@
 #!/usr/bin/env node
 // The `ramp` command: the controller (later issues) and the local control plane tooling.
-import { hostname } from 'node:os';
-
 import { Command, InvalidArgumentError } from 'commander';
 
-import { createProviders } from '../analysis/providers/index.js';
-import { AnalysisRunController } from '../controllers/analysisrun/controller.js';
-import { RolloutController } from '../controllers/rollout/controller.js';
-import { connect } from '../kube/client.js';
-import { controllerInfoNamespace, publishControllerInfo } from '../kube/controller-info.js';
 import { down, envExports, status, up } from '../local/cluster.js';
+import { runController, type ControllerOptions } from './controller-command.js';
 import { LocalError } from '../local/errors.js';
 import { version } from '../version.js';
 import { cliContext, runCli, type CliContext } from './run.js';
@@ -55,44 +49,15 @@ function addControllerCommand(program: Command, ctx: () => CliContext): void {
       '--prometheus-url <url>',
       'Prometheus for metrics that name no address (default: RAMP_PROMETHEUS_URL)',
     )
-    .action(
-      async (opts: {
-        kubeconfig?: string;
-        namespace?: string;
-        instanceId?: string;
-        workers: number;
-        prometheusUrl?: string;
-      }) => {
-        const { log, config } = ctx();
-        const kc = connect(opts.kubeconfig).config;
-        const prometheus = opts.prometheusUrl ?? config.prometheusUrl;
-        const analysis = new AnalysisRunController(kc, log, {
-          ...opts,
-          providerFor: createProviders(kc, { defaultPrometheusAddress: prometheus }).providerFor,
-        });
-        const rollouts = new RolloutController(kc, log, { ...opts, analysisRuns: analysis.cache });
-        await analysis.start();
-        await rollouts.start();
-        // For `kubectl ramp version` (see src/kube/controller-info.ts); failing to write it (RBAC)
-        // must not stop the controller.
-        const infoNs = controllerInfoNamespace(opts.namespace);
-        await publishControllerInfo(kc, infoNs, {
-          version,
-          startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-          watchNamespace: opts.namespace ?? '',
-          instanceId: opts.instanceId ?? '',
-          host: hostname(),
-        }).catch((err: unknown) =>
-          log.warn({ err, namespace: infoNs }, 'cannot publish the controller version'),
-        );
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve).once('SIGTERM', resolve);
-        });
-        log.info('stopping');
-        await rollouts.stop();
-        await analysis.stop();
-      },
-    );
+    .option('--no-leader-elect', 'do not elect a leader (a single replica)')
+    .option(
+      '--leader-election-namespace <ns>',
+      'namespace of the Lease (default: --namespace or default)',
+    )
+    .option('--leader-election-lease-duration <d>', 'how long a Lease holds without renewal', '15s')
+    .action(async (opts: ControllerOptions) => {
+      await runController(opts, ctx());
+    });
 }
 
 function addLocalCommands(program: Command, ctx: () => CliContext): void {

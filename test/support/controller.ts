@@ -33,6 +33,9 @@ export function startController(namespace: string, extraArgs: string[] = []): Co
       inject('kubeconfig'),
       '--namespace',
       namespace,
+      // Short leases: a test that kills a controller must not wait 15 s for its successor.
+      '--leader-election-lease-duration',
+      '2s',
       ...extraArgs,
     ],
     {

@@ -1,0 +1,98 @@
+// `ramp controller`: the composition root of the running controller. It connects, waits to lead
+// (one active replica), starts the AnalysisRun and Rollout controllers, and on a signal (or a lost
+// lease) stops them and gives the lease up.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
+import { createProviders } from '../analysis/providers/index.js';
+import { AnalysisRunController } from '../controllers/analysisrun/controller.js';
+import { RolloutController } from '../controllers/rollout/controller.js';
+import { parseGoDuration } from '../decide/durations.js';
+import { connect } from '../kube/client.js';
+import { controllerInfoNamespace, publishControllerInfo } from '../kube/controller-info.js';
+import { LeaderElector } from '../kube/leader.js';
+import { version } from '../version.js';
+import { UserError, type CliContext } from './run.js';
+
+/** The flags of `ramp controller`. */
+export interface ControllerOptions {
+  readonly kubeconfig?: string;
+  readonly namespace?: string;
+  readonly instanceId?: string;
+  readonly workers: number;
+  readonly prometheusUrl?: string;
+  /** --no-leader-elect turns it off (a single replica, or tests). */
+  readonly leaderElect: boolean;
+  readonly leaderElectionNamespace?: string;
+  readonly leaderElectionLeaseDuration: string;
+}
+
+/** Why the controller stopped: a signal (exit 0) or a lost lease (exit 1). */
+type StopReason = 'signal' | 'lost-lease';
+
+/** Runs the controllers until SIGINT/SIGTERM or a lost lease. */
+export async function runController(opts: ControllerOptions, ctx: CliContext): Promise<void> {
+  const { log, config } = ctx;
+  const kc = connect(opts.kubeconfig).config;
+  const elector = opts.leaderElect ? leaderElector(opts, ctx, kc) : undefined;
+  let stop: (reason: StopReason) => void = () => undefined;
+  const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
+  process.once('SIGINT', () => stop('signal')).once('SIGTERM', () => stop('signal'));
+  if (elector) {
+    log.info('waiting to become leader');
+    await Promise.race([elector.acquire(() => stop('lost-lease')), stopped]);
+  }
+  const analysis = new AnalysisRunController(kc, log, {
+    ...opts,
+    providerFor: createProviders(kc, {
+      defaultPrometheusAddress: opts.prometheusUrl ?? config.prometheusUrl,
+    }).providerFor,
+  });
+  const rollouts = new RolloutController(kc, log, { ...opts, analysisRuns: analysis.cache });
+  await analysis.start();
+  await rollouts.start();
+  await publishInfo(opts, ctx, kc);
+  const reason = await stopped;
+  log.info({ reason }, 'stopping');
+  await rollouts.stop();
+  await analysis.stop();
+  await elector?.release();
+  if (reason === 'lost-lease') process.exitCode = 1;
+}
+
+function leaderElector(
+  opts: ControllerOptions,
+  ctx: CliContext,
+  kc: ReturnType<typeof connect>['config'],
+): LeaderElector {
+  const seconds = parseGoDuration(opts.leaderElectionLeaseDuration);
+  if (!(seconds >= 1))
+    throw new UserError(
+      `--leader-election-lease-duration ${opts.leaderElectionLeaseDuration}: expected a duration of at least 1s`,
+    );
+  return new LeaderElector(kc, ctx.log, {
+    namespace: opts.leaderElectionNamespace ?? opts.namespace ?? 'default',
+    // One Lease per instance id: partitions led independently, as with Argo's instance ids.
+    name: opts.instanceId ? `ramp-controller-lock-${opts.instanceId}` : 'ramp-controller-lock',
+    identity: `${hostname()}_${process.pid}_${randomBytes(3).toString('hex')}`,
+    leaseDurationMs: seconds * 1000,
+  });
+}
+
+/** For `kubectl ramp version` (see src/kube/controller-info.ts); a failed write (RBAC) is a warning. */
+async function publishInfo(
+  opts: ControllerOptions,
+  ctx: CliContext,
+  kc: ReturnType<typeof connect>['config'],
+): Promise<void> {
+  const infoNs = controllerInfoNamespace(opts.namespace);
+  await publishControllerInfo(kc, infoNs, {
+    version,
+    startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    watchNamespace: opts.namespace ?? '',
+    instanceId: opts.instanceId ?? '',
+    host: hostname(),
+  }).catch((err: unknown) =>
+    ctx.log.warn({ err, namespace: infoNs }, 'cannot publish the controller version'),
+  );
+}
