@@ -153,10 +153,22 @@ export function createAction(ctx: PlanContext): RolloutAction {
  * revision history keep counting forward.
  */
 export function newRevisionActions(ctx: PlanContext): RolloutAction[] {
-  if (!ctx.existing) return [createAction(ctx)];
   const newest = Math.max(0, ...ctx.facts.replicaSets.map((rs) => rs.revision));
+  if (!ctx.existing) {
+    const create = createAction(ctx);
+    // The first deploy is not an update; every later new template is (Argo's RolloutUpdated).
+    if (!ctx.facts.rollout.status?.stableRS) return [create];
+    return [create, updatedEvent(newest + 1)];
+  }
   if (ctx.podHash === ctx.stableHash || ctx.existing.revision >= newest) return [];
-  return [{ kind: 'setRevision', name: ctx.existing.name, revision: newest + 1 }];
+  return [
+    { kind: 'setRevision', name: ctx.existing.name, revision: newest + 1 },
+    updatedEvent(newest + 1),
+  ];
+}
+
+function updatedEvent(revision: number): RolloutAction {
+  return event('Normal', Reason.RolloutUpdated, `Rollout updated to revision ${revision}`);
 }
 
 /** A ReplicaSet's desired and available counts (zero when it does not exist). */
