@@ -22,9 +22,21 @@ export const defaultRateLimit: RateLimitOptions = {
   burst: 100,
 };
 
+/** What a queue reports for metrics (client-go's workqueue_* family). */
+export interface QueueObserver {
+  depth(n: number): void;
+  added(): void;
+  retried(): void;
+  /** Seconds a key waited in the queue before a worker took it. */
+  latency(seconds: number): void;
+  /** Seconds a worker spent on a key. */
+  workDuration(seconds: number): void;
+}
+
 /** A keyed, de-duplicating, rate-limited queue. */
 export class WorkQueue {
   private readonly queue: string[] = [];
+  private readonly queuedAt = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
@@ -34,7 +46,11 @@ export class WorkQueue {
   private tokensAt = Date.now();
   private shuttingDown = false;
 
-  constructor(private readonly limits: RateLimitOptions = defaultRateLimit) {
+  constructor(
+    private readonly limits: RateLimitOptions = defaultRateLimit,
+    /** Metrics hooks; none by default. */
+    readonly observer?: QueueObserver,
+  ) {
     this.tokens = limits.burst;
   }
 
@@ -42,14 +58,18 @@ export class WorkQueue {
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
+    this.observer?.added();
     if (this.processing.has(key)) return;
     const waiter = this.waiters.shift();
     if (waiter) {
       this.dirty.delete(key);
       this.processing.add(key);
+      this.observer?.latency(0);
       waiter(key);
     } else {
       this.queue.push(key);
+      this.queuedAt.set(key, Date.now());
+      this.observer?.depth(this.queue.length);
     }
   }
 
@@ -76,6 +96,7 @@ export class WorkQueue {
   addRateLimited(key: string): void {
     const failures = this.failures.get(key) ?? 0;
     this.failures.set(key, failures + 1);
+    this.observer?.retried();
     const backoff = Math.min(this.limits.baseDelayMs * 2 ** failures, this.limits.maxDelayMs);
     this.addAfter(key, Math.max(backoff, this.takeToken()));
   }
@@ -96,6 +117,9 @@ export class WorkQueue {
     if (key !== undefined) {
       this.dirty.delete(key);
       this.processing.add(key);
+      this.observer?.latency((Date.now() - (this.queuedAt.get(key) ?? Date.now())) / 1000);
+      this.queuedAt.delete(key);
+      this.observer?.depth(this.queue.length);
       return Promise.resolve(key);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -158,6 +182,7 @@ export async function runWorkers(
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
+      const started = performance.now();
       try {
         const result = await reconcile(key);
         queue.forget(key);
@@ -166,6 +191,7 @@ export async function runWorkers(
         onError(key, err);
         queue.addRateLimited(key);
       } finally {
+        queue.observer?.workDuration((performance.now() - started) / 1000);
         queue.done(key);
       }
     }
