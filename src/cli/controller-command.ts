@@ -11,6 +11,9 @@ import { parseGoDuration } from '../decide/durations.js';
 import { connect } from '../kube/client.js';
 import { controllerInfoNamespace, publishControllerInfo } from '../kube/controller-info.js';
 import { LeaderElector } from '../kube/leader.js';
+import { createNotifier, type Notifier } from '../notify/index.js';
+import { createControllerMetrics, type ControllerMetrics } from '../observability/metrics.js';
+import { startMetricsServer } from '../observability/server.js';
 import { version } from '../version.js';
 import { UserError, type CliContext } from './run.js';
 
@@ -25,6 +28,14 @@ export interface ControllerOptions {
   readonly leaderElect: boolean;
   readonly leaderElectionNamespace?: string;
   readonly leaderElectionLeaseDuration: string;
+  /** /metrics, /healthz, /readyz; 0 picks a free port. */
+  readonly metricsPort: number;
+  /** Interface for the metrics server (default: every interface). */
+  readonly metricsHost?: string;
+  /** Namespace of the notification ConfigMap and Secret (default: --namespace, else default). */
+  readonly notificationsNamespace?: string;
+  /** The cluster's name in notifications (default: the kubeconfig cluster's). */
+  readonly clusterName?: string;
 }
 
 /** Why the controller stopped: a signal (exit 0) or a lost lease (exit 1). */
@@ -34,6 +45,18 @@ type StopReason = 'signal' | 'lost-lease';
 export async function runController(opts: ControllerOptions, ctx: CliContext): Promise<void> {
   const { log, config } = ctx;
   const kc = connect(opts.kubeconfig).config;
+  const metrics = createControllerMetrics({ version });
+  let ready = false;
+  // Served from the start: a standby replica is alive (healthz) though not ready.
+  const server = await startMetricsServer({
+    host: opts.metricsHost,
+    port: opts.metricsPort,
+    metrics,
+    ready: () => ready,
+  }).catch((err: unknown) => {
+    throw new UserError(`metrics server: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  log.info({ port: server.port }, 'metrics on /metrics, health on /healthz and /readyz');
   const elector = opts.leaderElect ? leaderElector(opts, ctx, kc) : undefined;
   let stop: (reason: StopReason) => void = () => undefined;
   const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
@@ -44,19 +67,29 @@ export async function runController(opts: ControllerOptions, ctx: CliContext): P
   }
   const analysis = new AnalysisRunController(kc, log, {
     ...opts,
+    metrics,
     providerFor: createProviders(kc, {
       defaultPrometheusAddress: opts.prometheusUrl ?? config.prometheusUrl,
     }).providerFor,
   });
-  const rollouts = new RolloutController(kc, log, { ...opts, analysisRuns: analysis.cache });
+  const notifier = notifierFor(opts, { ...ctx, kc, metrics, elector });
+  const rollouts = new RolloutController(kc, log, {
+    ...opts,
+    analysisRuns: analysis.cache,
+    metrics,
+    notifier,
+  });
   await analysis.start();
   await rollouts.start();
+  ready = true;
   await publishInfo(opts, ctx, kc);
   const reason = await stopped;
   log.info({ reason }, 'stopping');
   await rollouts.stop();
   await analysis.stop();
+  await notifier.drain();
   await elector?.release();
+  await server.close();
   if (reason === 'lost-lease') process.exitCode = 1;
 }
 
@@ -95,4 +128,27 @@ async function publishInfo(
   }).catch((err: unknown) =>
     ctx.log.warn({ err, namespace: infoNs }, 'cannot publish the controller version'),
   );
+}
+
+/** Notifications go through the metrics and only ever from the leader. */
+function notifierFor(
+  opts: ControllerOptions,
+  deps: CliContext & {
+    kc: ReturnType<typeof connect>['config'];
+    metrics: ControllerMetrics;
+    elector: LeaderElector | undefined;
+  },
+): Notifier {
+  const { kc, metrics, elector } = deps;
+  return createNotifier({
+    kc,
+    log: deps.log,
+    clusterName: opts.clusterName ?? kc.getCurrentCluster()?.name ?? 'kubernetes',
+    configNamespace: opts.notificationsNamespace ?? opts.namespace ?? 'default',
+    metrics: {
+      sent: (service, trigger) => metrics.notificationSent(service, trigger),
+      failed: (service, trigger) => metrics.notificationFailed(service, trigger),
+    },
+    isLeader: () => !elector || elector.isLeader(),
+  });
 }

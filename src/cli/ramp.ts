@@ -55,9 +55,28 @@ function addControllerCommand(program: Command, ctx: () => CliContext): void {
       'namespace of the Lease (default: --namespace or default)',
     )
     .option('--leader-election-lease-duration <d>', 'how long a Lease holds without renewal', '15s')
+    .option(
+      '--metrics-port <n>',
+      '/metrics, /healthz and /readyz (0: a free port)',
+      portNumber,
+      8090,
+    )
+    .option('--metrics-host <host>', 'interface for the metrics server (default: all)')
+    .option(
+      '--notifications-namespace <ns>',
+      'namespace of argo-rollouts-notification-configmap/-secret (default: --namespace or default)',
+    )
+    .option('--cluster-name <name>', 'the cluster’s name in notifications')
     .action(async (opts: ControllerOptions) => {
       await runController(opts, ctx());
     });
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port number (0-65535)');
+  return n;
 }
 
 function addLocalCommands(program: Command, ctx: () => CliContext): void {

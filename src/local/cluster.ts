@@ -201,7 +201,7 @@ async function startRamp(
   const controller = await startDaemon({
     name: 'ramp-controller',
     command: process.execPath,
-    args: controllerArgs(layout.kubeconfig, prometheusUrl),
+    args: controllerArgs(layout.kubeconfig, prometheusUrl, await freePort()),
     logFile: logFile(layout.logs, 'ramp-controller'),
     env: { ...process.env, RAMP_LOG_FORMAT: 'json' },
   });

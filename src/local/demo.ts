@@ -33,13 +33,21 @@ export function rampEntryPoint(): string {
 }
 
 /** Arguments of the controller daemon. */
-export function controllerArgs(kubeconfig: string, prometheusUrl?: string): string[] {
+export function controllerArgs(
+  kubeconfig: string,
+  prometheusUrl?: string,
+  metricsPort?: number,
+): string[] {
   return [
     rampEntryPoint(),
     'controller',
     '--kubeconfig',
     kubeconfig,
     ...(prometheusUrl ? ['--prometheus-url', prometheusUrl] : []),
+    // Loopback like the rest of the local control plane; a free port so two runs never clash.
+    ...(metricsPort !== undefined
+      ? ['--metrics-port', String(metricsPort), '--metrics-host', '127.0.0.1']
+      : []),
   ];
 }
 

@@ -36,6 +36,11 @@ export function startController(namespace: string, extraArgs: string[] = []): Co
       // Short leases: a test that kills a controller must not wait 15 s for its successor.
       '--leader-election-lease-duration',
       '2s',
+      // Many controllers run at once: each takes a free port, on loopback only.
+      '--metrics-port',
+      '0',
+      '--metrics-host',
+      '127.0.0.1',
       ...extraArgs,
     ],
     {

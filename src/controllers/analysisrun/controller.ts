@@ -22,7 +22,13 @@ import { analysisRunInformer } from '../../kube/analysis-informers.js';
 import { keyOf, type Informer } from '../../kube/informer.js';
 import { rawRequest, resourcePath } from '../../kube/raw.js';
 import { deleteIfPresent, isNotFoundError, mergePatch } from '../../kube/rollout-io.js';
-import { runWorkers, WorkQueue, type ReconcileResult } from '../../kube/workqueue.js';
+import {
+  defaultRateLimit,
+  runWorkers,
+  WorkQueue,
+  type ReconcileResult,
+} from '../../kube/workqueue.js';
+import type { ControllerMetrics } from '../../observability/metrics.js';
 import type { Logger } from '../../observability/logger.js';
 
 type RunObject = AnalysisRun & KubernetesObject;
@@ -33,6 +39,8 @@ export interface AnalysisRunControllerOptions {
   readonly workers: number;
   /** Handle only runs labelled with this controller instance id (Argo's --instance-id). */
   readonly instanceId?: string | undefined;
+  /** The controller's own metrics; none when absent. */
+  readonly metrics?: ControllerMetrics | undefined;
   /** Finds the provider for a metric (undefined: not supported). */
   readonly providerFor: (metric: Metric) => MetricProvider | undefined;
 }
@@ -57,7 +65,7 @@ const runsApi = { apiVersion: 'argoproj.io/v1alpha1', plural: 'analysisruns' };
 /** Reconciles AnalysisRuns until stopped. */
 export class AnalysisRunController {
   private readonly runs: Informer<RunObject>;
-  private readonly queue = new WorkQueue();
+  private readonly queue: WorkQueue;
   private readonly stale = new StaleVersions();
   private running: Promise<void> | undefined;
 
@@ -67,6 +75,7 @@ export class AnalysisRunController {
     private readonly opts: AnalysisRunControllerOptions,
   ) {
     this.runs = analysisRunInformer(kc, log, opts.namespace);
+    this.queue = new WorkQueue(defaultRateLimit, opts.metrics?.queue('analysisruns'));
   }
 
   /** The run cache, shared with the Rollout controller (it reads run phases from it). */
@@ -79,6 +88,9 @@ export class AnalysisRunController {
     const enqueue = (run: RunObject): void => this.queue.add(keyOf(run));
     this.runs.on('add', enqueue);
     this.runs.on('update', enqueue);
+    this.runs.on('delete', (run) =>
+      this.opts.metrics?.forgetAnalysisRun(run.metadata.namespace ?? '', run.metadata.name),
+    );
     await this.runs.start();
     this.running = runWorkers(
       this.queue,
@@ -105,7 +117,22 @@ export class AnalysisRunController {
     return this.opts.instanceId ? label === this.opts.instanceId : label === undefined;
   }
 
+  /** One pass, timed for analysis_run_reconcile. */
   private async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const started = performance.now();
+    let failed = true;
+    try {
+      const result = await this.pass(key);
+      failed = false;
+      return result;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      this.opts.metrics?.observeReconcile('analysisrun', namespace, name, seconds, failed);
+    }
+  }
+
+  private async pass(key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
     const run = this.runs.get(namespace, name);
     if (!run || run.metadata.deletionTimestamp || !this.handles(run)) return;
@@ -125,8 +152,25 @@ export class AnalysisRunController {
     await this.stopLeftovers(run, decision.status, values);
     if (canonicalJson(decision.status) !== canonicalJson(run.status ?? {}))
       await this.record(key, run, decision.status);
+    this.observe(run, decision.status);
     if (decision.requeueAfterMs !== undefined) return { requeueAfterMs: decision.requeueAfterMs };
     return this.expire({ ...run, status: decision.status });
+  }
+
+  /** The run's series in analysis_run_info, analysis_run_phase and analysis_run_metric_phase. */
+  private observe(run: RunObject, status: AnalysisRunStatus): void {
+    const dryRun = new Set(status.metricResults?.filter((m) => m.dryRun).map((m) => m.name));
+    this.opts.metrics?.setAnalysisRun({
+      namespace: run.metadata.namespace ?? '',
+      name: run.metadata.name,
+      phase: status.phase ?? 'Pending',
+      metrics: run.spec.metrics.map((m) => ({
+        name: m.name,
+        type: Object.keys(m.provider)[0] ?? '',
+        phase: status.metricResults?.find((r) => r.name === m.name)?.phase ?? 'Pending',
+        dryRun: dryRun.has(m.name),
+      })),
+    });
   }
 
   private async record(key: string, run: RunObject, status: AnalysisRunStatus): Promise<void> {

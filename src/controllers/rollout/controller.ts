@@ -17,7 +17,14 @@ import { keyOf } from '../../kube/informer.js';
 import { rolloutInformers, type RolloutInformers } from '../../kube/informers.js';
 import { RoutingInformers } from '../../kube/routing-informers.js';
 import { isConflictError, recordEvent } from '../../kube/rollout-io.js';
-import { runWorkers, WorkQueue, type ReconcileResult } from '../../kube/workqueue.js';
+import {
+  defaultRateLimit,
+  runWorkers,
+  WorkQueue,
+  type ReconcileResult,
+} from '../../kube/workqueue.js';
+import type { ControllerMetrics, RolloutSnapshot } from '../../observability/metrics.js';
+import { notificationsFor, type NotificationEvent } from '../../decide/notification-events.js';
 import type { Logger } from '../../observability/logger.js';
 import { NginxRouter } from '../../traffic/nginx.js';
 import { CompositeRouter, RoutingError, type TrafficRouter } from '../../traffic/router.js';
@@ -31,6 +38,8 @@ import {
 } from '../../decide/workload-ref.js';
 import { pendingRestart, withRestart } from '../../decide/restart.js';
 import {
+  ownedReplicaSets,
+  replicaSetFacts,
   observePods,
   observeRollout,
   observeWorkload,
@@ -57,6 +66,10 @@ export interface RolloutControllerOptions {
   readonly workers: number;
   /** The AnalysisRun cache (shared with the AnalysisRun controller); no analysis without it. */
   readonly analysisRuns?: Informer<AnalysisRun & KubernetesObject> | undefined;
+  /** The controller's own metrics; none when absent. */
+  readonly metrics?: ControllerMetrics | undefined;
+  /** Where a pass's notifications go (it drops repeats and sends in the background). */
+  readonly notifier?: { notify(event: NotificationEvent): void } | undefined;
 }
 
 type RolloutObject = Rollout & KubernetesObject;
@@ -70,7 +83,7 @@ const staleCacheLimitMs = 10_000;
 /** Reconciles Rollouts until stopped. */
 export class RolloutController {
   private readonly informers: RolloutInformers;
-  private readonly queue = new WorkQueue();
+  private readonly queue: WorkQueue;
   private readonly nginx: NginxRouter;
   private readonly routing: RoutingInformers;
   private readonly analysis: AnalysisCaches | undefined;
@@ -86,6 +99,7 @@ export class RolloutController {
     private readonly opts: RolloutControllerOptions,
   ) {
     this.informers = rolloutInformers(kc, log, opts.namespace);
+    this.queue = new WorkQueue(defaultRateLimit, opts.metrics?.queue('rollouts'));
     this.nginx = new NginxRouter(kc, this.informers.ingresses);
     this.routing = new RoutingInformers(kc, log, opts.namespace);
     this.analysis = opts.analysisRuns
@@ -103,6 +117,7 @@ export class RolloutController {
     rollouts.on('update', enqueue);
     rollouts.on('delete', (obj) => {
       this.staleVersions.delete(keyOf(obj));
+      this.opts.metrics?.forgetRollout(obj.metadata.namespace ?? '', obj.metadata.name);
       // Services and routing objects are the person's: what ramp put in them goes with the Rollout.
       if (
         this.handles(obj) &&
@@ -210,7 +225,22 @@ export class RolloutController {
   }
 
   /** One pass for one Rollout key. */
+  /** One pass, timed for rollout_reconcile (a failure counts in rollout_reconcile_error). */
   private async reconcile(key: string): Promise<ReconcileResult | void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const started = performance.now();
+    let failed = true;
+    try {
+      const result = await this.pass(key);
+      failed = false;
+      return result;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      this.opts.metrics?.observeReconcile('rollout', namespace, name, seconds, failed);
+    }
+  }
+
+  private async pass(key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
     const rollout = this.informers.rollouts.get(namespace, name);
     this.log.debug({ rollout: key, rv: rollout?.metadata.resourceVersion }, 'reconcile start');
@@ -236,7 +266,9 @@ export class RolloutController {
       return { requeueAfterMs: 30_000 };
     }
     this.log.debug({ rollout: key }, 'acted');
+    this.notify(rollout, plan);
     await this.record(key, rollout, plan);
+    this.observe(rollout, plan);
     this.log.debug(
       {
         rollout: key,
@@ -247,6 +279,34 @@ export class RolloutController {
       'reconciled',
     );
     return plan.requeueAfterMs === undefined ? undefined : { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  /** Hands the pass's notifications to the notifier (which sends them in the background). */
+  private notify(rollout: RolloutObject, plan: RolloutPlan): void {
+    if (!this.opts.notifier) return;
+    const runs = this.analysis?.runs
+      .list(rollout.metadata.namespace)
+      .filter((r) =>
+        r.metadata.ownerReferences?.some(
+          (o) => (o as { uid?: string }).uid === rollout.metadata.uid,
+        ),
+      );
+    const events = notificationsFor({
+      rollout,
+      status: plan.status,
+      actions: plan.actions,
+      replicaSets: ownedReplicaSets(rollout, this.informers.replicaSets).map(replicaSetFacts),
+      runs: runs ?? [],
+      now: Date.now(),
+    });
+    for (const event of events) this.opts.notifier.notify(event);
+  }
+
+  /** The Rollout's series in rollout_info, rollout_phase and the replica gauges. */
+  private observe(rollout: RolloutObject, plan: RolloutPlan): void {
+    this.opts.metrics?.setRollout(
+      rolloutSnapshot(rollout, plan.status, this.routerFor(rollout)?.name ?? ''),
+    );
   }
 
   /**
@@ -342,4 +402,28 @@ export class RolloutController {
       { type: 'Warning', reason: Reason.WeightVerifyError, message: err.message },
     );
   }
+}
+
+/** What the metrics show of a Rollout after a pass. */
+function rolloutSnapshot(
+  rollout: RolloutObject,
+  status: RolloutPlan['status'],
+  trafficRouter: string,
+): RolloutSnapshot {
+  const desired = rollout.spec.replicas ?? 1;
+  const available = status.availableReplicas ?? 0;
+  return {
+    namespace: rollout.metadata.namespace ?? '',
+    name: rollout.metadata.name,
+    strategy: rollout.spec.strategy?.blueGreen ? 'blueGreen' : 'canary',
+    phase: status.phase ?? '',
+    replicas: {
+      desired,
+      available,
+      updated: status.updatedReplicas ?? 0,
+      unavailable: Math.max(0, desired - available),
+    },
+    conditions: status.conditions ?? [],
+    trafficRouter,
+  };
 }
