@@ -2,6 +2,7 @@
 // (one active replica), starts the AnalysisRun and Rollout controllers, and on a signal (or a lost
 // lease) stops them and gives the lease up.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { hostname } from 'node:os';
 
 import { createProviders } from '../analysis/providers/index.js';
@@ -46,7 +47,9 @@ export async function runController(opts: ControllerOptions, ctx: CliContext): P
   const { log, config } = ctx;
   const kc = connect(opts.kubeconfig).config;
   const metrics = createControllerMetrics({ version });
-  let ready = false;
+  // Ready while waiting to lead too: a readiness probe that waited for the Lease would deadlock a
+  // rolling update (the new pod cannot lead while the old one holds it).
+  let ready = true;
   // Served from the start: a standby replica is alive (healthz) though not ready.
   const server = await startMetricsServer({
     host: opts.metricsHost,
@@ -59,11 +62,24 @@ export async function runController(opts: ControllerOptions, ctx: CliContext): P
   log.info({ port: server.port }, 'metrics on /metrics, health on /healthz and /readyz');
   const elector = opts.leaderElect ? leaderElector(opts, ctx, kc) : undefined;
   let stop: (reason: StopReason) => void = () => undefined;
-  const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
+  let stopReason: StopReason | undefined;
+  const stopped = new Promise<StopReason>((resolve) => {
+    stop = (reason) => {
+      stopReason ??= reason;
+      resolve(reason);
+    };
+  });
   process.once('SIGINT', () => stop('signal')).once('SIGTERM', () => stop('signal'));
   if (elector) {
     log.info('waiting to become leader');
-    await Promise.race([elector.acquire(() => stop('lost-lease')), stopped]);
+    // A lost lease ends the process at once: nothing may act after another replica can lead.
+    await Promise.race([elector.acquire(() => loseLeadership(log)), stopped]);
+    // Stopped while still a candidate: never start the controllers.
+    if (stopReason) {
+      await elector.release();
+      await server.close();
+      return;
+    }
   }
   const analysis = new AnalysisRunController(kc, log, {
     ...opts,
@@ -79,6 +95,7 @@ export async function runController(opts: ControllerOptions, ctx: CliContext): P
     metrics,
     notifier,
   });
+  ready = false;
   await analysis.start();
   await rollouts.start();
   ready = true;
@@ -87,10 +104,20 @@ export async function runController(opts: ControllerOptions, ctx: CliContext): P
   log.info({ reason }, 'stopping');
   await rollouts.stop();
   await analysis.stop();
-  await notifier.drain();
+  // Bounded: the pod's grace period must leave time to hand the Lease over.
+  await Promise.race([notifier.drain(), delay(drainLimitMs)]);
   await elector?.release();
   await server.close();
   if (reason === 'lost-lease') process.exitCode = 1;
+}
+
+/** Longest wait for queued notifications at shutdown. */
+const drainLimitMs = 5_000;
+
+/** client-go's behaviour: a leader that lost its lease exits instead of winding down slowly. */
+function loseLeadership(log: CliContext['log']): void {
+  log.error('lost the leader lease: exiting so that no write happens after a successor leads');
+  process.exit(1);
 }
 
 function leaderElector(

@@ -80,7 +80,7 @@ function build(
       annotations: rollout.metadata.annotations ?? {},
       labels: rollout.metadata.labels ?? {},
     },
-    revision: revisionOf(input, status.currentPodHash),
+    revision: newRevision(input) ?? revisionOf(input, status.currentPodHash),
     message,
     images: images(input),
     ...progress(input),
@@ -100,6 +100,13 @@ function progress(input: NotificationInput): Pick<NotificationEvent, 'step' | 'w
       ? { weights: { canary: weights.canary.weight, stable: weights.stable.weight } }
       : {}),
   };
+}
+
+/** The revision this pass gives a new or brought-back ReplicaSet (not in the cache yet). */
+function newRevision(input: NotificationInput): number | undefined {
+  for (const a of input.actions)
+    if (a.kind === 'createReplicaSet' || a.kind === 'setRevision') return a.revision;
+  return undefined;
 }
 
 function revisionOf(input: NotificationInput, hash: string | undefined): number {

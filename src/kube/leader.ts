@@ -43,6 +43,7 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private loop: Promise<void> | undefined;
+  private acquiring: Promise<void> | undefined;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -56,7 +57,12 @@ export class LeaderElector {
   }
 
   /** Resolves once this process leads; afterwards renews until stopped, calling onLost on loss. */
-  async acquire(onLost: () => void): Promise<void> {
+  acquire(onLost: () => void): Promise<void> {
+    this.acquiring = this.acquireLoop(onLost);
+    return this.acquiring;
+  }
+
+  private async acquireLoop(onLost: () => void): Promise<void> {
     const retryMs = Math.max(500, Math.floor(this.opts.leaseDurationMs / 5));
     while (!this.stopped && !(await this.tryAcquireOrRenew())) await delay(retryMs);
     if (this.stopped) return;
@@ -68,6 +74,7 @@ export class LeaderElector {
   /** Stops renewing and gives the Lease up so a successor need not wait for it to expire. */
   async release(): Promise<void> {
     this.stopped = true;
+    await this.acquiring;
     await this.loop;
     if (!this.leading) return;
     this.leading = false;
@@ -78,20 +85,44 @@ export class LeaderElector {
     );
   }
 
+  /**
+   * Renews every third of the lease duration. The deadline runs on its own timer from the start
+   * of the last successful renewal (the time written into the Lease), so a hung request cannot
+   * stretch it; seeing another holder is a loss at once.
+   */
   private async renewLoop(onLost: () => void): Promise<void> {
     const period = Math.floor(this.opts.leaseDurationMs / 3);
     const deadline = Math.floor((this.opts.leaseDurationMs * 2) / 3);
-    let lastRenew = Date.now();
-    while (!this.stopped) {
+    let timer = setTimeout(() => this.lose(onLost), deadline);
+    while (!this.stopped && this.leading) {
       await delay(period);
-      if (this.stopped) return;
-      if (await this.tryAcquireOrRenew()) lastRenew = Date.now();
-      else if (Date.now() - lastRenew > deadline) {
-        this.leading = false;
-        this.log.error({ lease: this.opts.name }, 'lost leadership: stopping');
-        onLost();
-        return;
-      }
+      if (this.stopped || !this.leading) break;
+      const started = Date.now();
+      const outcome = await this.renewOnce();
+      if (outcome === 'renewed') {
+        clearTimeout(timer);
+        timer = setTimeout(() => this.lose(onLost), Math.max(0, started + deadline - Date.now()));
+      } else if (outcome === 'taken') this.lose(onLost);
+    }
+    clearTimeout(timer);
+  }
+
+  private lose(onLost: () => void): void {
+    if (!this.leading || this.stopped) return;
+    this.leading = false;
+    this.log.error({ lease: this.opts.name }, 'lost leadership');
+    onLost();
+  }
+
+  /** One renewal: renewed, taken by another holder, or failed (retried until the deadline). */
+  private async renewOnce(): Promise<'renewed' | 'taken' | 'failed'> {
+    try {
+      const lease = await this.read();
+      if (lease?.spec?.holderIdentity && lease.spec.holderIdentity !== this.opts.identity)
+        return 'taken';
+      return (await this.tryAcquireOrRenew()) ? 'renewed' : 'failed';
+    } catch {
+      return 'failed';
     }
   }
 

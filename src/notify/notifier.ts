@@ -120,7 +120,9 @@ async function deliver(ctx: HandleContext, event: NotificationEvent, p: Planned)
     trigger: event.trigger,
   };
   if (p.kind === 'error') {
-    ctx.metrics.failed(p.service, event.trigger);
+    // The service name comes from an annotation anyone can write: one label value for all of
+    // the unconfigured ones keeps the metric's series bounded.
+    ctx.metrics.failed('unconfigured', event.trigger);
     log.warn({ ...about, service: p.service }, `notification not sent: ${p.error}`);
     return;
   }

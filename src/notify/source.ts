@@ -52,7 +52,19 @@ export function createConfigSource(
   return {
     config: () => {
       if (!config || Date.now() - config.at > configTtlMs) {
-        config = { at: Date.now(), value: readConfig(kc, configNamespace, report) };
+        const entry: Cached<NotifyConfig> = {
+          at: Date.now(),
+          value: readConfig(
+            kc,
+            configNamespace,
+            () => {
+              // A failed read is not kept: the next notification reads the ConfigMap again.
+              if (config === entry) config = undefined;
+            },
+            report,
+          ),
+        };
+        config = entry;
       }
       return config.value;
     },
@@ -70,6 +82,7 @@ export function createConfigSource(
 async function readConfig(
   kc: KubeConfig,
   namespace: string,
+  onFailure: () => void,
   report: (problem: string) => void,
 ): Promise<NotifyConfig> {
   try {
@@ -95,6 +108,7 @@ async function readConfig(
     for (const e of parsed.errors) report(e);
     return parsed.config;
   } catch (err) {
+    onFailure();
     report(`cannot read ConfigMap ${configMapName}: ${message(err)}`);
     return emptyConfig;
   }

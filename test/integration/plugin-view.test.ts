@@ -232,8 +232,8 @@ describe('kubectl ramp get / list / status', () => {
     });
   });
 
-  it('status without --watch prints the phase; Paused is not a failure', async () => {
-    const result = await kubectlRamp(['status', 'web']);
+  it('status --watch=false prints the phase; Paused is not a failure', async () => {
+    const result = await kubectlRamp(['status', 'web', '--watch=false']);
     expect(result).toEqual({ code: 0, stdout: 'Paused - CanaryPauseStep\n', stderr: '' });
   });
 
@@ -280,7 +280,7 @@ describe('kubectl ramp get / list / status', () => {
     expect(result.stderr).toBe('kubectl-ramp: rollout "web" was aborted\n');
 
     await rollouts.waitUntil('web', 'Degraded', (r) => r.status?.phase === 'Degraded');
-    const once = await kubectlRamp(['status', 'web']);
+    const once = await kubectlRamp(['status', 'web', '--watch=false']);
     expect(once.code).toBe(1);
     expect(once.stdout).toBe('Degraded - RolloutAborted: Rollout aborted update to revision 2\n');
   });

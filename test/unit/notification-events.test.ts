@@ -106,6 +106,28 @@ describe('notificationsFor', () => {
     });
   });
 
+  it('takes the revision of a ReplicaSet this pass creates (not in the cache yet)', () => {
+    const [n] = notificationsFor({
+      rollout,
+      status: { currentPodHash: 'newer', stableRS: 'old' },
+      actions: [
+        {
+          kind: 'createReplicaSet',
+          name: 'web-newer',
+          podHash: 'newer',
+          template: template('web:3'),
+          replicas: 0,
+          revision: 3,
+        },
+        event('RolloutUpdated'),
+      ],
+      replicaSets: [rs('old', 1, 'web:1')],
+      runs: [],
+      now: 0,
+    });
+    expect(n?.revision).toBe(3);
+  });
+
   it('an errored run is on-analysis-run-error', () => {
     expect(notify(['AnalysisRunFailed'], [run('Error')])[0]?.trigger).toBe('on-analysis-run-error');
   });

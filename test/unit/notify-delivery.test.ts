@@ -264,11 +264,11 @@ describe('notifier', () => {
       for (const s of ['SECRET-PATH', 'TOKEN-123', 'HMAC-456']) expect(l).not.toContain(s);
   });
 
-  it('counts a subscription to an unconfigured service as failed', async () => {
+  it('counts a subscription to an unconfigured service as failed, under one label value', async () => {
     const { notifier, counts, lines } = notifierFor({});
     notifier.notify(event({}, sub('nowhere')));
     await notifier.drain();
-    expect(counts.failed).toEqual(['nowhere/on-analysis-run-failed']);
+    expect(counts.failed).toEqual(['unconfigured/on-analysis-run-failed']);
     expect(lines.join('')).toContain('no service \\"nowhere\\" is configured');
   });
 

@@ -51,7 +51,8 @@ export function session(opts: GlobalOptions): Session {
 function loadKubeConfig(opts: GlobalOptions): KubeConfig {
   let kc: KubeConfig;
   try {
-    kc = connect(opts.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0]).config;
+    // Without --kubeconfig, client-node merges every KUBECONFIG file as kubectl does.
+    kc = connect(opts.kubeconfig).config;
   } catch (err) {
     throw new UserError(
       `cannot load kubeconfig: ${err instanceof Error ? err.message : String(err)}`,

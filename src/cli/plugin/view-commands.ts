@@ -37,10 +37,16 @@ export function registerViewCommands(program: Command): void {
     .command('status')
     .argument('<name>', 'rollout name')
     .description(
-      'print the rollout’s phase; exit 0 unless it is Degraded or aborted (exit 1). With --watch, ' +
-        'print each change and wait: exit 0 when Healthy, 1 when Degraded or aborted, 2 on timeout',
+      'watch the rollout until it finishes, as Argo’s status does: exit 0 when Healthy, 1 when ' +
+        'Degraded or aborted, 2 on timeout. With --watch=false print the phase once and exit 0 ' +
+        'unless it is Degraded or aborted',
     )
-    .option('-w, --watch', 'wait until the rollout is Healthy, Degraded or aborted')
+    .option(
+      '-w, --watch [bool]',
+      'wait until the rollout is Healthy, Degraded or aborted (default true)',
+      parseBool,
+      true,
+    )
     .option('-t, --timeout <duration>', 'give up after this long, e.g. 30s or 5m (implies --watch)')
     .action(statusCommand);
 }
@@ -145,7 +151,7 @@ async function statusCommand(name: string, _opts: StatusOptions, command: Comman
   const opts = command.optsWithGlobals<GlobalOptions & StatusOptions>();
   const timeoutMs = parseTimeout(opts.timeout);
   const s = session(opts);
-  if (!opts.watch && opts.timeout === undefined) {
+  if (opts.watch === false && opts.timeout === undefined) {
     // Argo's rule without --watch: only a broken rollout fails; Paused or Progressing is not an error.
     const rollout = await getRollout(s, name);
     process.stdout.write(statusLine(rollout, s.color) + '\n');
@@ -153,6 +159,13 @@ async function statusCommand(name: string, _opts: StatusOptions, command: Comman
     return;
   }
   await watchStatus(s, name, { ms: timeoutMs, text: opts.timeout ?? '' });
+}
+
+/** `--watch=false` (kubectl's spelling of a boolean flag's value). */
+function parseBool(value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new UserError(`expected true or false, got "${value}"`);
 }
 
 /** Milliseconds of --timeout; 0 (or none) waits for ever. */
