@@ -22,6 +22,7 @@ import { analysisRunInformer } from '../../kube/analysis-informers.js';
 import { keyOf, type Informer } from '../../kube/informer.js';
 import { rawRequest, resourcePath } from '../../kube/raw.js';
 import { deleteIfPresent, isNotFoundError, mergePatch } from '../../kube/rollout-io.js';
+import { timedPass } from '../timed-pass.js';
 import {
   defaultRateLimit,
   runWorkers,
@@ -117,19 +118,9 @@ export class AnalysisRunController {
     return this.opts.instanceId ? label === this.opts.instanceId : label === undefined;
   }
 
-  /** One pass, timed for analysis_run_reconcile. */
-  private async reconcile(key: string): Promise<ReconcileResult | void> {
-    const [namespace, name] = key.split('/') as [string, string];
-    const started = performance.now();
-    let failed = true;
-    try {
-      const result = await this.pass(key);
-      failed = false;
-      return result;
-    } finally {
-      const seconds = (performance.now() - started) / 1000;
-      this.opts.metrics?.observeReconcile('analysisrun', namespace, name, seconds, failed);
-    }
+  /** One pass, timed for the reconcile histogram. */
+  private reconcile(key: string): Promise<ReconcileResult | void> {
+    return timedPass('analysisrun', key, this.opts.metrics, () => this.pass(key));
   }
 
   private async pass(key: string): Promise<ReconcileResult | void> {

@@ -17,6 +17,7 @@ import { keyOf } from '../../kube/informer.js';
 import { rolloutInformers, type RolloutInformers } from '../../kube/informers.js';
 import { RoutingInformers } from '../../kube/routing-informers.js';
 import { isConflictError, recordEvent } from '../../kube/rollout-io.js';
+import { timedPass } from '../timed-pass.js';
 import {
   defaultRateLimit,
   runWorkers,
@@ -224,20 +225,9 @@ export class RolloutController {
     return new CompositeRouter(routers);
   }
 
-  /** One pass for one Rollout key. */
-  /** One pass, timed for rollout_reconcile (a failure counts in rollout_reconcile_error). */
-  private async reconcile(key: string): Promise<ReconcileResult | void> {
-    const [namespace, name] = key.split('/') as [string, string];
-    const started = performance.now();
-    let failed = true;
-    try {
-      const result = await this.pass(key);
-      failed = false;
-      return result;
-    } finally {
-      const seconds = (performance.now() - started) / 1000;
-      this.opts.metrics?.observeReconcile('rollout', namespace, name, seconds, failed);
-    }
+  /** One pass, timed for the reconcile histogram. */
+  private reconcile(key: string): Promise<ReconcileResult | void> {
+    return timedPass('rollout', key, this.opts.metrics, () => this.pass(key));
   }
 
   private async pass(key: string): Promise<ReconcileResult | void> {

@@ -30,7 +30,7 @@ export type Outcome =
 export function interpret(ast: Node, env: Readonly<Record<string, unknown>>): Outcome {
   const evaluation = new Evaluation(env);
   try {
-    const value = evaluation.eval(ast);
+    const value = evaluation.evaluate(ast);
     checkResult(value, ast.pos);
     return { ok: true, value };
   } catch (error) {
@@ -64,7 +64,7 @@ class Evaluation {
 
   constructor(readonly env: Readonly<Record<string, unknown>>) {}
 
-  eval(node: Node): Value {
+  evaluate(node: Node): Value {
     this.steps += 1;
     if (this.steps > maxSteps) {
       throw new EvalFailure(`condition needs more than ${maxSteps} evaluation steps`, node.pos);
@@ -84,7 +84,7 @@ class Evaluation {
   withElement(body: Node, value: Value, index: number): Value {
     this.elements.push({ value, index });
     try {
-      return this.eval(body);
+      return this.evaluate(body);
     } finally {
       this.elements.pop();
     }
@@ -239,22 +239,22 @@ const handlers: { readonly [K in Node['kind']]: Handler<NodeOf<K>> } = {
   pointer: (ev, node) => ev.pointer(node),
   array: (ev, node) => {
     ev.charge(node.items.length, node.pos);
-    return node.items.map((item) => ev.eval(item));
+    return node.items.map((item) => ev.evaluate(item));
   },
   map: (ev, node) => {
     ev.charge(node.entries.length, node.pos);
     // fromEntries defines own properties, so a "__proto__" key is just a key.
-    return Object.fromEntries(node.entries.map((e) => [mapKey(ev, e.key), ev.eval(e.value)]));
+    return Object.fromEntries(node.entries.map((e) => [mapKey(ev, e.key), ev.evaluate(e.value)]));
   },
   member: (ev, node) => {
-    const object = ev.eval(node.object);
+    const object = ev.evaluate(node.object);
     if (object === null && node.optional) throw shortCircuit;
-    return fetch(ev, object, ev.eval(node.property), node.pos);
+    return fetch(ev, object, ev.evaluate(node.property), node.pos);
   },
   slice: (ev, node) => slice(ev, node),
   chain: (ev, node) => {
     try {
-      return ev.eval(node.node);
+      return ev.evaluate(node.node);
     } catch (error) {
       if (error === shortCircuit) return null;
       throw error;
@@ -263,11 +263,11 @@ const handlers: { readonly [K in Node['kind']]: Handler<NodeOf<K>> } = {
   unary: (ev, node) => unary(ev, node),
   binary: (ev, node) => binary(ev, node),
   conditional: (ev, node) => {
-    const test = ev.eval(node.test);
+    const test = ev.evaluate(node.test);
     if (typeof test !== 'boolean') {
       throw new EvalFailure(`the condition of "?:" must be a bool, got ${kindOf(test)}`, node.pos);
     }
-    return ev.eval(test ? node.then : node.otherwise);
+    return ev.evaluate(test ? node.then : node.otherwise);
   },
   call: (ev, node) => builtins[node.name](ev, node),
   closure: (_, node) => {
@@ -276,7 +276,7 @@ const handlers: { readonly [K in Node['kind']]: Handler<NodeOf<K>> } = {
 };
 
 function mapKey(ev: Evaluation, node: Node): string {
-  const key = ev.eval(node);
+  const key = ev.evaluate(node);
   if (typeof key === 'string') return key;
   if (typeof key === 'number') return formatNumber(key);
   throw new EvalFailure(`cannot use ${kindOf(key)} as a map key`, node.pos);
@@ -320,7 +320,7 @@ function codePoints(ev: Evaluation, text: string, pos: number): string[] {
 }
 
 function slice(ev: Evaluation, node: NodeOf<'slice'>): Value {
-  const object = ev.eval(node.object);
+  const object = ev.evaluate(node.object);
   if (object === null && node.optional) throw shortCircuit;
   const from = sliceBound(ev, node.from);
   const to = sliceBound(ev, node.to);
@@ -339,7 +339,7 @@ function slice(ev: Evaluation, node: NodeOf<'slice'>): Value {
 
 function sliceBound(ev: Evaluation, node: Node | undefined): number | undefined {
   if (!node) return undefined;
-  const value = ev.eval(node);
+  const value = ev.evaluate(node);
   if (!isInteger(value)) {
     throw new EvalFailure(`slice bounds must be integers, got ${describeValue(value)}`, node.pos);
   }
@@ -361,7 +361,7 @@ function clampSlice(
 }
 
 function unary(ev: Evaluation, node: NodeOf<'unary'>): Value {
-  const value = ev.eval(node.operand);
+  const value = ev.evaluate(node.operand);
   const wanted = node.op === 'not' ? 'boolean' : 'number';
   if (typeof value !== wanted) {
     throw new EvalFailure(`cannot apply "${node.op}" to ${kindOf(value)}`, node.pos);
@@ -377,20 +377,20 @@ type Operator = (ev: Evaluation, left: Value, right: Value, pos: number) => Valu
 function binary(ev: Evaluation, node: NodeOf<'binary'>): Value {
   const op = node.op;
   if (op === '??') {
-    const left = ev.eval(node.left);
-    return left === null ? ev.eval(node.right) : left;
+    const left = ev.evaluate(node.left);
+    return left === null ? ev.evaluate(node.right) : left;
   }
   if (op === 'and' || op === 'or') {
     const left = boolOperand(ev, node.left, node);
     return left === (op === 'or') ? left : boolOperand(ev, node.right, node);
   }
-  const left = ev.eval(node.left);
-  const right = ev.eval(node.right);
+  const left = ev.evaluate(node.left);
+  const right = ev.evaluate(node.right);
   return operators[op](ev, left, right, node.pos);
 }
 
 function boolOperand(ev: Evaluation, operand: Node, node: NodeOf<'binary'>): boolean {
-  const value = ev.eval(operand);
+  const value = ev.evaluate(operand);
   if (typeof value !== 'boolean') {
     throw new EvalFailure(`operator "${node.op}" needs bools, got ${kindOf(value)}`, node.pos);
   }
@@ -578,7 +578,7 @@ function eager(fn: (ev: Evaluation, args: Value[], pos: number) => Value): Built
   return (ev, node) =>
     fn(
       ev,
-      node.args.map((arg) => ev.eval(arg)),
+      node.args.map((arg) => ev.evaluate(arg)),
       node.pos,
     );
 }
@@ -785,7 +785,7 @@ interface Predicate {
 function predicate(fn: (p: Predicate) => Value): Builtin {
   return (ev, node) => {
     const [source, closure] = node.args as [Node, Node];
-    const items = needArray(node.name, ev.eval(source), node.pos);
+    const items = needArray(node.name, ev.evaluate(source), node.pos);
     const body = closure.kind === 'closure' ? closure.body : closure;
     return fn({ ev, items, body, node });
   };
