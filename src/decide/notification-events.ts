@@ -18,6 +18,8 @@ export interface NotificationEvent {
   };
   readonly revision: number;
   readonly message: string;
+  /** When a recurring moment happened (abortedAt, the pause's start), to tell repeats apart. */
+  readonly occurrence?: string | undefined;
   readonly images: { stable?: string; canary?: string };
   readonly step?: { index: number; count: number };
   readonly weights?: { canary: number; stable: number };
@@ -82,6 +84,7 @@ function build(
     },
     revision: newRevision(input) ?? revisionOf(input, status.currentPodHash),
     message,
+    ...occurrenceOf(trigger, status),
     images: images(input),
     ...progress(input),
     ...(analysis ? { analysis } : {}),
@@ -100,6 +103,14 @@ function progress(input: NotificationInput): Pick<NotificationEvent, 'step' | 'w
       ? { weights: { canary: weights.canary.weight, stable: weights.stable.weight } }
       : {}),
   };
+}
+
+/** The abort's or pause's time stamp, for the triggers that can fire twice in one step. */
+function occurrenceOf(trigger: string, status: RolloutStatus): { occurrence?: string } {
+  if (trigger === 'on-rollout-aborted' && status.abortedAt) return { occurrence: status.abortedAt };
+  const pause = status.pauseConditions?.[0]?.startTime;
+  if (trigger === 'on-rollout-paused' && pause) return { occurrence: pause };
+  return {};
 }
 
 /** The revision this pass gives a new or brought-back ReplicaSet (not in the cache yet). */

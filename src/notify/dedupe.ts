@@ -1,5 +1,6 @@
 // Exactly one notification per event per revision. The controller may report the same moment on
-// every reconcile; the key names the moment (rollout, revision, trigger, step, AnalysisRun) and a
+// every reconcile; the key names the moment (rollout, revision, trigger, step, AnalysisRun, and
+// when it happened for moments that can recur, like a second abort after a retry) and a
 // bounded set of recent keys remembers what was sent. Memory only: after a restart a notification
 // can repeat once, which is acceptable for alerts.
 import type { NotificationEvent } from './types.js';
@@ -12,6 +13,7 @@ export function dedupeKey(event: NotificationEvent): string {
     event.trigger,
     event.step === undefined ? '' : event.step.index,
     event.analysis?.runName ?? '',
+    event.occurrence ?? '',
   ].join('\u0000');
 }
 

@@ -23,6 +23,11 @@ export interface NotificationEvent {
   readonly revision: number;
   /** The controller's event message. */
   readonly message: string;
+  /**
+   * When a moment that can recur in one revision and step happened (the abort's abortedAt, the
+   * pause's startTime), so a second abort after a retry is told again.
+   */
+  readonly occurrence?: string | undefined;
   /** Old (stable) and new (canary) image. */
   readonly images: { stable?: string | undefined; canary?: string | undefined };
   /** `index` is 0-based like status.currentStepIndex; messages show it as `index + 1`/`count`. */

@@ -128,6 +128,18 @@ describe('notificationsFor', () => {
     expect(n?.revision).toBe(3);
   });
 
+  it('names when an abort happened, so a second abort in the same step is told again', () => {
+    const [n] = notificationsFor({
+      rollout,
+      status: { currentPodHash: 'new', stableRS: 'old', abortedAt: '2026-11-29T12:00:00Z' },
+      actions: [event('RolloutAborted')],
+      replicaSets: [rs('old', 1, 'web:1'), rs('new', 2, 'web:2')],
+      runs: [],
+      now: 0,
+    });
+    expect(n?.occurrence).toBe('2026-11-29T12:00:00Z');
+  });
+
   it('an errored run is on-analysis-run-error', () => {
     expect(notify(['AnalysisRunFailed'], [run('Error')])[0]?.trigger).toBe('on-analysis-run-error');
   });

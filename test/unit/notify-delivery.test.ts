@@ -181,6 +181,11 @@ describe('dedupe', () => {
     ['another step', { step: { index: 2, count: 4 } }, false],
     ['another AnalysisRun', { analysis: { runName: 'web-3-2' } }, false],
     ['another message, same moment', { message: 'other words', time: 'later' }, true],
+    [
+      'the same moment happening again (a second abort)',
+      { occurrence: '2026-11-29T12:05:00Z' },
+      false,
+    ],
   ])('%s', (_name, change, same) => {
     expect(dedupeKey(event(change)) === dedupeKey(event())).toBe(same);
   });
