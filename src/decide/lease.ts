@@ -8,18 +8,41 @@ export interface LeaseSpec {
   readonly renewTime?: string | undefined;
 }
 
-/**
- * True when `identity` may hold the Lease at `now`: nobody holds it, we do, or the holder has
- * not renewed it within its duration (client-go's rule).
- */
-export function canAcquire(lease: LeaseSpec | undefined, identity: string, now: number): boolean {
-  const holder = lease?.holderIdentity ?? '';
-  if (holder === '' || holder === identity) return true;
-  return now > lastRenewal(lease) + (lease?.leaseDurationSeconds ?? 0) * 1000;
+/** When this candidate last saw the Lease record change (its own clock, client-go's way). */
+export interface Observation {
+  /** holderIdentity and renewTime as seen. */
+  readonly record: string;
+  /** Local time of the first sighting of that record. */
+  readonly at: number;
 }
 
-/** When the holder last renewed (or acquired) the Lease; never-renewed reads as long ago. */
-function lastRenewal(lease: LeaseSpec | undefined): number {
-  const stamp = Date.parse(lease?.renewTime ?? lease?.acquireTime ?? '');
-  return Number.isNaN(stamp) ? 0 : stamp;
+/** The record part of a Lease that changes on every renewal. */
+export function leaseRecord(lease: LeaseSpec | undefined): string {
+  return `${lease?.holderIdentity ?? ''}@${lease?.renewTime ?? lease?.acquireTime ?? ''}`;
+}
+
+/** The observation after reading `lease` at `now`: kept while the record is unchanged. */
+export function observe(
+  previous: Observation | undefined,
+  lease: LeaseSpec | undefined,
+  now: number,
+): Observation {
+  const record = leaseRecord(lease);
+  return previous?.record === record ? previous : { record, at: now };
+}
+
+/**
+ * True when `identity` may hold the Lease at `now`: nobody holds it, we do, or the holder's
+ * record has not changed for its duration as measured on our clock since we first saw it (so
+ * clock skew between replicas cannot shorten the wait).
+ */
+export function canAcquire(
+  lease: LeaseSpec | undefined,
+  identity: string,
+  now: number,
+  seen: Observation,
+): boolean {
+  const holder = lease?.holderIdentity ?? '';
+  if (holder === '' || holder === identity) return true;
+  return now > seen.at + (lease?.leaseDurationSeconds ?? 0) * 1000;
 }

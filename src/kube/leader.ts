@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import type { KubeConfig } from '@kubernetes/client-node';
 
-import { canAcquire } from '../decide/lease.js';
+import { canAcquire, observe, type Observation } from '../decide/lease.js';
 import type { Logger } from '../observability/logger.js';
 import { KubeRequestError, rawRequest, resourcePath } from './raw.js';
 
@@ -44,6 +44,8 @@ export class LeaderElector {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private acquiring: Promise<void> | undefined;
+  /** When the current Lease record was first seen, on this process's clock. */
+  private seen: Observation | undefined;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -154,7 +156,8 @@ export class LeaderElector {
     try {
       const lease = await this.read();
       if (!lease) return await this.create(now);
-      if (!canAcquire(lease.spec, this.opts.identity, now)) return false;
+      this.seen = observe(this.seen, lease.spec, now);
+      if (!canAcquire(lease.spec, this.opts.identity, now, this.seen)) return false;
       await this.write(this.renewed(lease, now));
       return true;
     } catch (err) {
