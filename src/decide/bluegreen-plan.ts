@@ -19,6 +19,7 @@ import {
   blockedPlan,
   isNewRevision,
   lifecycleEvent,
+  withRunActions,
   planContext,
   pruneHistory,
   scaleDownOld,
@@ -134,19 +135,8 @@ function planUpdate(ctx: PlanContext): RolloutPlan {
   const verdicts = ctx.facts.analysis ? {} : blueGreenVerdicts(ctx, gates);
   const decision = decideBlueGreen(facts, { ...obs, ...verdicts });
   const analysis = blueGreenGateResults(ctx, gates, decision);
-  const plan = planDecided(ctx, decision, analysis.status);
-  return {
-    ...plan,
-    actions: [...analysis.actions, ...plan.actions],
-    requeueAfterMs:
-      analysis.actions.length > 0
-        ? Math.min(plan.requeueAfterMs ?? analysisVerifyMs, analysisVerifyMs)
-        : plan.requeueAfterMs,
-  };
+  return withRunActions(planDecided(ctx, decision, analysis.status), analysis.actions);
 }
-
-/** How soon to look again after creating or stopping an AnalysisRun. */
-const analysisVerifyMs = 500;
 
 function planDecided(
   ctx: PlanContext,

@@ -30,6 +30,7 @@ import {
   blockedPlan,
   isNewRevision,
   lifecycleEvent,
+  withRunActions,
   planContext,
   pruneHistory,
   scaleDownOld,
@@ -112,20 +113,11 @@ function planUpdate(ctx: PlanContext): RolloutPlan {
       ? planCompleted(ctx, decision)
       : planProgress(ctx, decision, analysis.canary);
   const failed = decision.emits.some((e) => e.type === 'analysisFailed');
-  return {
-    ...plan,
-    status: failed ? { ...plan.status, abort: true } : plan.status,
-    actions: [...analysis.actions, ...plan.actions],
-    // Read back the runs just created or stopped once the cache has them.
-    requeueAfterMs:
-      analysis.actions.length > 0
-        ? Math.min(plan.requeueAfterMs ?? analysisVerifyMs, analysisVerifyMs)
-        : plan.requeueAfterMs,
-  };
+  return withRunActions(
+    failed ? { ...plan, status: { ...plan.status, abort: true } } : plan,
+    analysis.actions,
+  );
 }
-
-/** How soon to look again after creating or stopping an AnalysisRun. */
-const analysisVerifyMs = 500;
 
 /** A template the Rollout names is missing, or an arg has no value: reported like a bad spec. */
 function analysisSpecError(ctx: PlanContext, error: string): RolloutPlan {

@@ -369,3 +369,19 @@ export function lifecycleEvent(
   };
   return events[emit]();
 }
+
+/** How soon to look again after creating or stopping an AnalysisRun (to read it back). */
+const analysisVerifyMs = 500;
+
+/** A plan with the analysis gates' run actions first, looking again soon when there are any. */
+export function withRunActions(
+  plan: RolloutPlan,
+  runActions: readonly RolloutAction[],
+): RolloutPlan {
+  if (runActions.length === 0) return plan;
+  return {
+    ...plan,
+    actions: [...runActions, ...plan.actions],
+    requeueAfterMs: Math.min(plan.requeueAfterMs ?? analysisVerifyMs, analysisVerifyMs),
+  };
+}

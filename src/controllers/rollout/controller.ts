@@ -273,7 +273,8 @@ export class RolloutController {
 
   /** Hands the pass's notifications to the notifier (which sends them in the background). */
   private notify(rollout: RolloutObject, plan: RolloutPlan): void {
-    if (!this.opts.notifier) return;
+    // Notifications follow Events: a pass without any has nothing to tell (the usual case).
+    if (!this.opts.notifier || !plan.actions.some((a) => a.kind === 'event')) return;
     const runs = this.analysis?.runs
       .list(rollout.metadata.namespace)
       .filter((r) =>
