@@ -4,6 +4,8 @@ import { stringify } from 'yaml';
 import { buildCrd, type CrdDefinition } from './crd.js';
 import { AnalysisRunSpec, AnalysisRunStatus, AnalysisTemplateSpec } from './analysis.js';
 import { RolloutSpec, RolloutStatus } from './rollout.js';
+import { GitRepositorySpec, GitRepositoryStatus, GitSyncSpec, GitSyncStatus } from './gitops.js';
+import { gitopsGroup, gitopsVersion } from './gitops-conditions.js';
 
 /** Argo Rollouts' API group and version, spoken unchanged. */
 export const argoGroup = 'argoproj.io';
@@ -113,6 +115,61 @@ export const analysisRunCrd: CrdDefinition = {
   ],
 };
 
+const readyColumns = [
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  {
+    name: 'Status',
+    type: 'string',
+    jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+  },
+] as const;
+
+/** GitRepository: where desired state lives (ramp's own GitOps group). */
+export const gitRepositoryCrd: CrdDefinition = {
+  group: gitopsGroup,
+  version: gitopsVersion,
+  kind: 'GitRepository',
+  plural: 'gitrepositories',
+  singular: 'gitrepository',
+  shortNames: ['gitrepo'],
+  categories: ['ramp'],
+  scope: 'Namespaced',
+  spec: GitRepositorySpec,
+  status: GitRepositoryStatus,
+  specRequired: true,
+  printerColumns: [
+    { name: 'URL', type: 'string', jsonPath: '.spec.url' },
+    { name: 'Revision', type: 'string', jsonPath: '.status.artifact.revision' },
+    ...readyColumns,
+    age,
+  ],
+};
+
+/** GitSync: which path of a GitRepository to apply, and how. */
+export const gitSyncCrd: CrdDefinition = {
+  group: gitopsGroup,
+  version: gitopsVersion,
+  kind: 'GitSync',
+  plural: 'gitsyncs',
+  singular: 'gitsync',
+  shortNames: ['gs'],
+  categories: ['ramp'],
+  scope: 'Namespaced',
+  spec: GitSyncSpec,
+  status: GitSyncStatus,
+  specRequired: true,
+  printerColumns: [
+    { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevision' },
+    ...readyColumns,
+    {
+      name: 'Healthy',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Healthy")].status',
+    },
+    age,
+  ],
+};
+
 /** File name (in crds/) and CRD object of every generated CRD. */
 export function generatedCrds(): { file: string; crd: Record<string, unknown> }[] {
   return [
@@ -123,6 +180,8 @@ export function generatedCrds(): { file: string; crd: Record<string, unknown> }[
       crd: buildCrd(clusterAnalysisTemplateCrd),
     },
     { file: 'argoproj.io_analysisruns.yaml', crd: buildCrd(analysisRunCrd) },
+    { file: 'ramp.dev_gitrepositories.yaml', crd: buildCrd(gitRepositoryCrd) },
+    { file: 'ramp.dev_gitsyncs.yaml', crd: buildCrd(gitSyncCrd) },
   ];
 }
 

@@ -16,10 +16,11 @@ import { createNotifier, type Notifier } from '../notify/index.js';
 import { createControllerMetrics, type ControllerMetrics } from '../observability/metrics.js';
 import { startMetricsServer } from '../observability/server.js';
 import { version } from '../version.js';
+import { startGitOpsControllers, startGitOpsWebhook, type GitOpsOptions } from './gitops-wiring.js';
 import { UserError, type CliContext } from './run.js';
 
 /** The flags of `ramp controller`. */
-export interface ControllerOptions {
+export interface ControllerOptions extends GitOpsOptions {
   readonly kubeconfig?: string;
   readonly namespace?: string;
   readonly instanceId?: string;
@@ -60,6 +61,7 @@ export async function runController(opts: ControllerOptions, ctx: CliContext): P
     throw new UserError(`metrics server: ${err instanceof Error ? err.message : String(err)}`);
   });
   log.info({ port: server.port }, 'metrics on /metrics, health on /healthz and /readyz');
+  const webhook = await startGitOpsWebhook(kc, log, opts);
   const elector = opts.leaderElect ? leaderElector(opts, ctx, kc) : undefined;
   let stop: (reason: StopReason) => void = () => undefined;
   let stopReason: StopReason | undefined;
@@ -77,6 +79,7 @@ export async function runController(opts: ControllerOptions, ctx: CliContext): P
     // Stopped while still a candidate: never start the controllers.
     if (stopReason) {
       await elector.release();
+      await webhook.stop();
       await server.close();
       return;
     }
@@ -98,15 +101,18 @@ export async function runController(opts: ControllerOptions, ctx: CliContext): P
   ready = false;
   await analysis.start();
   await rollouts.start();
+  const gitops = await startGitOpsControllers(kc, log, { ...opts, cacheDir: config.cacheDir });
   ready = true;
   await publishInfo(opts, ctx, kc);
   const reason = await stopped;
   log.info({ reason }, 'stopping');
+  await gitops.stop();
   await rollouts.stop();
   await analysis.stop();
   // Bounded: the pod's grace period must leave time to hand the Lease over.
   await Promise.race([notifier.drain(), delay(drainLimitMs)]);
   await elector?.release();
+  await webhook.stop();
   await server.close();
   if (reason === 'lost-lease') process.exitCode = 1;
 }

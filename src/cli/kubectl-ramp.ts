@@ -4,6 +4,7 @@ import { Command } from 'commander';
 
 import { addGlobalOptions } from './plugin/context.js';
 import { registerControlCommands } from './plugin/control-commands.js';
+import { registerGitOpsCommands } from './plugin/gitops-commands.js';
 import { registerViewCommands } from './plugin/view-commands.js';
 import { runCli } from './run.js';
 
@@ -14,6 +15,7 @@ export function pluginProgram(): Command {
   );
   registerViewCommands(program);
   registerControlCommands(program);
+  registerGitOpsCommands(program);
   return program;
 }
 

@@ -39,7 +39,7 @@ function addControllerCommand(program: Command, ctx: () => CliContext): void {
   program
     .command('controller')
     .description(
-      'run the Rollout and AnalysisRun controllers against the cluster of the kubeconfig',
+      'run the Rollout, AnalysisRun, GitRepository and GitSync controllers against the cluster of the kubeconfig',
     )
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--namespace <ns>', 'watch only this namespace (default: all)')
@@ -67,6 +67,23 @@ function addControllerCommand(program: Command, ctx: () => CliContext): void {
       'namespace of argo-rollouts-notification-configmap/-secret (default: --namespace or default)',
     )
     .option('--cluster-name <name>', 'the cluster’s name in notifications')
+    .option('--no-gitops', 'do not run the GitRepository and GitSync controllers')
+    .option('--git-cache-dir <dir>', 'where checkouts are kept (default: RAMP_CACHE_DIR/git)')
+    .option(
+      '--kustomize <file>',
+      'kustomize binary for kustomizations (default: kustomize on PATH)',
+    )
+    .option(
+      '--kubectl <file>',
+      'kubectl binary used as `kubectl kustomize` when no kustomize is found',
+    )
+    .option(
+      '--webhook-port <n>',
+      'git webhook receiver, POST /hooks/NS/NAME (0: a free port)',
+      portNumber,
+      9292,
+    )
+    .option('--webhook-host <host>', 'interface for the webhook receiver (default: all)')
     .action(async (opts: ControllerOptions) => {
       await runController(opts, ctx());
     });

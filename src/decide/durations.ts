@@ -37,3 +37,8 @@ export function durationSeconds(value: number | string | undefined): number | un
   if (/^[+-]?\d+$/.test(value.trim())) return Number(value.trim());
   return parseGoDuration(value.trim());
 }
+
+/** Milliseconds of a Go duration string, or NaN when it is not one. */
+export function goDurationMs(text: string): number {
+  return parseGoDuration(text) * 1000;
+}

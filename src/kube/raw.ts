@@ -30,6 +30,26 @@ export interface RawRequest {
   readonly body?: unknown;
   /** Content type of the body (patch flavours); JSON by default. */
   readonly contentType?: string;
+  /** Act as this user (and groups) through the API server's impersonation headers. */
+  readonly impersonate?: Impersonation | undefined;
+}
+
+/** A user (such as a ServiceAccount's `system:serviceaccount:<ns>:<name>`) to act as. */
+export interface Impersonation {
+  readonly user: string;
+  readonly groups?: readonly string[] | undefined;
+}
+
+/** The Impersonate-* headers of a request (none when acting as the kubeconfig's own user). */
+function impersonationHeaders(who: Impersonation | undefined): Record<string, string | string[]> {
+  if (!who) return {};
+  const groups = who.groups ?? [];
+  // Node sends an array value as one header line per element, which is how the API server
+  // expects several groups.
+  return {
+    'Impersonate-User': who.user,
+    ...(groups.length > 0 ? { 'Impersonate-Group': [...groups] } : {}),
+  };
 }
 
 /** Sends one request and parses the JSON answer; non-2xx becomes a KubeRequestError. */
@@ -42,6 +62,7 @@ export async function rawRequest<T = unknown>(kc: KubeConfig, req: RawRequest): 
     method: req.method,
     headers: {
       Accept: 'application/json',
+      ...impersonationHeaders(req.impersonate),
       ...(payload
         ? {
             'Content-Type': req.contentType ?? 'application/json',
@@ -55,7 +76,7 @@ export async function rawRequest<T = unknown>(kc: KubeConfig, req: RawRequest): 
   // per kubeconfig instead. Credentials in headers are still refreshed on every call.
   options.agent = agentFor(kc, options);
   const { status, text } = await send(url, options, payload);
-  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  const parsed = parseBody(text, status);
   if (status < 200 || status >= 300) {
     const message = (parsed as { message?: string } | undefined)?.message ?? `HTTP ${status}`;
     throw new KubeRequestError(status, message, parsed);
@@ -125,4 +146,18 @@ export function resourcePath(ref: ResourceRef): string {
   const ns = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
   const name = ref.name ? `/${encodeURIComponent(ref.name)}` : '';
   return `${base}${ns}/${ref.plural}${name}`;
+}
+
+/**
+ * The JSON answer; an error answered in plain text (the API server's "404 page not found" for a
+ * group-version it does not serve) becomes its text, so the caller still gets a KubeRequestError.
+ */
+function parseBody(text: string, status: number): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    if (status >= 200 && status < 300) throw err;
+    return { message: text.trim() || `HTTP ${status}` };
+  }
 }

@@ -62,7 +62,13 @@ export async function recordEvent(
     name: string;
     uid?: string | undefined;
   },
-  event: { type: 'Normal' | 'Warning'; reason: string; message: string },
+  event: {
+    type: 'Normal' | 'Warning';
+    reason: string;
+    message: string;
+    /** The reporting component; Argo's name for Rollout events. */
+    component?: string;
+  },
 ): Promise<void> {
   const now = new Date().toISOString();
   await rawRequest(kc, {
@@ -82,7 +88,7 @@ export async function recordEvent(
       type: event.type,
       reason: event.reason,
       message: event.message,
-      source: { component: 'rollouts-controller' },
+      source: { component: event.component ?? 'rollouts-controller' },
       reportingComponent: 'ramp',
       firstTimestamp: now,
       lastTimestamp: now,

@@ -175,7 +175,11 @@ async function startAll(
       signal: opts.signal,
       ...portOpt(opts.prometheusPort),
     });
-    if (opts.withController) await startRamp(opts, recorder, prometheus.url);
+    if (opts.withController)
+      await startRamp(opts, recorder, {
+        prometheusUrl: prometheus.url,
+        kubectl: binaries.paths.kubectl,
+      });
     return await recorder.update({
       prometheusUrl: prometheus.url,
       kubectl: binaries.paths.kubectl ?? '',
@@ -193,7 +197,7 @@ async function startAll(
 async function startRamp(
   opts: UpOptions,
   recorder: StateRecorder,
-  prometheusUrl: string,
+  tools: { prometheusUrl: string; kubectl: string | undefined },
 ): Promise<void> {
   const layout = runLayout(opts.runDir);
   await installRampCrds(layout.kubeconfig);
@@ -201,7 +205,10 @@ async function startRamp(
   const controller = await startDaemon({
     name: 'ramp-controller',
     command: process.execPath,
-    args: controllerArgs(layout.kubeconfig, prometheusUrl, await freePort()),
+    args: controllerArgs(layout.kubeconfig, tools.prometheusUrl, await freePort(), {
+      kubectl: tools.kubectl,
+      webhookPort: await freePort(),
+    }),
     logFile: logFile(layout.logs, 'ramp-controller'),
     env: { ...process.env, RAMP_LOG_FORMAT: 'json' },
   });

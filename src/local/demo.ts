@@ -37,6 +37,7 @@ export function controllerArgs(
   kubeconfig: string,
   prometheusUrl?: string,
   metricsPort?: number,
+  gitops: { kubectl?: string | undefined; webhookPort?: number } = {},
 ): string[] {
   return [
     rampEntryPoint(),
@@ -47,6 +48,11 @@ export function controllerArgs(
     // Loopback like the rest of the local control plane; a free port so two runs never clash.
     ...(metricsPort !== undefined
       ? ['--metrics-port', String(metricsPort), '--metrics-host', '127.0.0.1']
+      : []),
+    // `kubectl kustomize` of the kubectl built with the control plane renders kustomizations.
+    ...(gitops.kubectl ? ['--kubectl', gitops.kubectl] : []),
+    ...(gitops.webhookPort !== undefined
+      ? ['--webhook-port', String(gitops.webhookPort), '--webhook-host', '127.0.0.1']
       : []),
   ];
 }

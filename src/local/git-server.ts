@@ -14,6 +14,8 @@ export interface GitServerOptions {
   readonly root: string;
   /** When set, every request must carry these HTTP basic credentials (https-style auth). */
   readonly basicAuth?: { readonly username: string; readonly password: string };
+  /** When set, requests may (or, without basicAuth, must) carry `Authorization: Bearer TOKEN`. */
+  readonly bearerToken?: string;
 }
 
 /** A running git server; stop it when done. */
@@ -62,18 +64,29 @@ function closeServer(server: Server): Promise<void> {
 }
 
 function authorized(opts: GitServerOptions, req: IncomingMessage): boolean {
-  if (!opts.basicAuth) return true;
+  if (!opts.basicAuth && opts.bearerToken === undefined) return true;
   const header = req.headers.authorization ?? '';
-  if (!header.startsWith('Basic ')) return false;
-  const given = Buffer.from(header.slice(6), 'base64');
-  const expected = Buffer.from(`${opts.basicAuth.username}:${opts.basicAuth.password}`);
+  if (opts.basicAuth && header.startsWith('Basic ')) {
+    const { username, password } = opts.basicAuth;
+    return sameBytes(
+      Buffer.from(header.slice(6), 'base64'),
+      Buffer.from(`${username}:${password}`),
+    );
+  }
+  if (opts.bearerToken !== undefined && header.startsWith('Bearer ')) {
+    return sameBytes(Buffer.from(header.slice(7)), Buffer.from(opts.bearerToken));
+  }
+  return false;
+}
+
+function sameBytes(given: Buffer, expected: Buffer): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function handle(opts: GitServerOptions, req: IncomingMessage, res: ServerResponse): void {
   if (!authorized(opts, req)) {
     res
-      .writeHead(401, { 'WWW-Authenticate': 'Basic realm="ramp-git"' })
+      .writeHead(401, { 'WWW-Authenticate': opts.basicAuth ? 'Basic realm="ramp-git"' : 'Bearer' })
       .end('authentication required\n');
     return;
   }

@@ -41,6 +41,12 @@ export function startController(namespace: string, extraArgs: string[] = []): Co
       '0',
       '--metrics-host',
       '127.0.0.1',
+      '--webhook-port',
+      '0',
+      '--webhook-host',
+      '127.0.0.1',
+      '--kubectl',
+      inject('kubectl'),
       ...extraArgs,
     ],
     {
