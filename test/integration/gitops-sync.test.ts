@@ -323,3 +323,17 @@ describe('GitSync with a bad source', () => {
       ).toBeUndefined();
   });
 });
+
+describe('examples/gitops.yaml', () => {
+  it('is accepted by the API server as written (server-side dry run against the CRDs)', async () => {
+    const out = await kubectl(
+      'apply',
+      '--server-side',
+      '--dry-run=server',
+      '-f',
+      'examples/gitops.yaml',
+    );
+    expect(out).toMatch(/gitrepository\.ramp\.dev\/web-repo serverside-applied \(server dry run\)/);
+    expect(out).toMatch(/gitsync\.ramp\.dev\/web serverside-applied \(server dry run\)/);
+  });
+});

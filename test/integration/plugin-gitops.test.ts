@@ -391,7 +391,7 @@ describe('sync', () => {
   it('refuses a suspended gitsync and a missing one', async () => {
     expectError(
       await ramp(['sync', 'api']),
-      'gitsync "api" is suspended: resume it first (kubectl ramp resume api --kind gitsync)',
+      'gitsync "api" is suspended: resume it first (kubectl ramp resume gitsync api)',
     );
     expectError(await ramp(['sync', 'nope']), `gitsync "nope" not found in namespace "${ns.name}"`);
   });
@@ -422,6 +422,8 @@ describe('suspend and resume', () => {
     expect(await ok(['suspend', 'web'])).toBe("gitsync 'web' suspended\n");
     expect((await readSync('web')).spec.suspend).toBe(true);
     const before = (await readSync('web')).metadata.annotations?.[annotation];
+    expect(await ok(['resume', 'gitsync', 'web'])).toBe("gitsync 'web' resumed\n");
+    expect(await ok(['suspend', 'gitsync', 'web'])).toBe("gitsync 'web' suspended\n");
     expect(await ok(['resume', 'web', '--kind', 'gitsync'])).toBe("gitsync 'web' resumed\n");
     const resumed = await readSync('web');
     expect(resumed.spec.suspend).toBe(false);

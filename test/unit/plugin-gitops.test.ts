@@ -14,6 +14,7 @@ import {
   parseGitOpsKind,
   reconcileOutcome,
   reconcileRequestPatch,
+  resumeTargets,
   shortRevision,
   sourceOf,
   suspendPatch,
@@ -419,9 +420,26 @@ describe('registration', () => {
     expect(cmd?.name()).toBe(name);
   });
 
-  it('resume keeps its rollout meaning and gains --kind', () => {
+  it('resume keeps its rollout meaning and gains a kind word and --kind', () => {
     const resume = program().commands.find((c) => c.name() === 'resume');
     expect(resume?.options.map((o) => o.long)).toEqual(['--kind']);
-    expect(resume?.registeredArguments.map((a) => a.name())).toEqual(['rollouts']);
+    expect(resume?.registeredArguments.map((a) => a.name())).toEqual(['args']);
+  });
+});
+
+describe('resumeTargets', () => {
+  it.each<[string[], GitOpsKind | undefined, { kind: string; names: string[] }]>([
+    [['web'], undefined, { kind: 'rollout', names: ['web'] }],
+    [['web', 'api'], undefined, { kind: 'rollout', names: ['web', 'api'] }],
+    [['rollout', 'web'], undefined, { kind: 'rollout', names: ['web'] }],
+    [['gitsync', 'apps'], undefined, { kind: 'gitsync', names: ['apps'] }],
+    [['gs', 'a', 'b'], undefined, { kind: 'gitsync', names: ['a', 'b'] }],
+    [['GitRepository', 'repo'], undefined, { kind: 'gitrepository', names: ['repo'] }],
+    [['apps'], 'gitsync', { kind: 'gitsync', names: ['apps'] }],
+    [['gitsync', 'apps'], 'gitsync', { kind: 'gitsync', names: ['apps'] }],
+    // A rollout that happens to be called "gitsync" is still resumable on its own.
+    [['gitsync'], undefined, { kind: 'rollout', names: ['gitsync'] }],
+  ])('%j with --kind %s → %j', (args, kind, want) => {
+    expect(resumeTargets(args, kind)).toEqual(want);
   });
 });

@@ -19,6 +19,7 @@ import {
   reconcileRequestPatch,
   sourceOf,
   suspendPatch,
+  resumeTargets,
   type GitOpsKind,
   type GitOpsObject,
 } from './gitops-info.js';
@@ -54,12 +55,15 @@ export function registerGitOpsCommands(program: Command): void {
   program
     .command('suspend')
     .description('suspend gitsyncs (spec.suspend=true): the controller leaves them alone')
-    .argument('<names...>', 'gitsync names (gitrepository names with --kind)')
-    .option('--kind <kind>', 'gitsync or gitrepository', kindOption, 'gitsync')
-    .action(async (names: string[], opts: { kind: GitOpsKind }, cmd: Command) => {
-      await setSuspend(sessionOf(cmd), opts.kind, names, true);
+    .argument('<args...>', '[gitsync|gitrepository] NAME…')
+    .option('--kind <kind>', 'gitsync or gitrepository', kindOption)
+    .action(async (args: string[], opts: { kind?: GitOpsKind }, cmd: Command) => {
+      const target = resumeTargets(args, opts.kind);
+      // Rollouts pause (spec.paused); suspend is the GitOps word, so a bare name is a GitSync.
+      const kind = target.kind === 'rollout' ? 'gitsync' : target.kind;
+      await setSuspend(sessionOf(cmd), kind, target.names, true);
     });
-  extendResume(program);
+  registerResume(program);
 }
 
 /** The `get`/`list` parent command, shared with the rollout views (created if missing). */
@@ -254,7 +258,7 @@ async function syncCommand(name: string, _opts: SyncOptions, cmd: Command): Prom
   const gitsync = await getObject<GitSync>(s, 'gitsync', self);
   if (gitsync.spec.suspend)
     throw new UserError(
-      `gitsync "${name}" is suspended: resume it first (kubectl ramp resume ${name} --kind gitsync)`,
+      `gitsync "${name}" is suspended: resume it first (kubectl ramp resume gitsync ${name})`,
     );
   const at = new Date().toISOString();
   if (opts.source !== false) await fetchSource(s, { gitsync, at, deadline });
@@ -328,23 +332,23 @@ async function setSuspend(
 }
 
 /**
- * `resume` already means Argo's resume of a Rollout, so GitOps objects are resumed with --kind.
- * The rollout branch sends what rollout-commands' resume sends (spec.paused=false).
+ * `resume` is Argo's resume of a Rollout (spec.paused=false); `resume gitsync NAME` (or --kind)
+ * resumes a suspended GitSync or GitRepository (spec.suspend=false, and a reconcile now).
  */
-function extendResume(program: Command): void {
-  const resume =
-    program.commands.find((c) => c.name() === 'resume') ??
-    program.command('resume').argument('<names...>', 'rollout names');
-  resume
+function registerResume(program: Command): void {
+  program
+    .command('resume')
     .description(
-      'resume paused rollouts (spec.paused=false); with --kind gitsync|gitrepository resume ' +
-        'suspended GitOps objects instead (spec.suspend=false, and a reconcile now)',
+      'resume paused rollouts (spec.paused=false); `resume gitsync|gitrepository NAME…` resumes ' +
+        'suspended GitOps objects (spec.suspend=false, and a reconcile now)',
     )
+    .argument('<args...>', '[rollout|gitsync|gitrepository] NAME…')
     .option('--kind <kind>', 'gitsync or gitrepository instead of rollout', kindOption)
-    .action(async (names: string[], opts: { kind?: GitOpsKind }, cmd: Command) => {
+    .action(async (args: string[], opts: { kind?: GitOpsKind }, cmd: Command) => {
       const s = sessionOf(cmd);
-      if (opts.kind) return setSuspend(s, opts.kind, names, false);
-      for (const rollout of names) {
+      const target = resumeTargets(args, opts.kind);
+      if (target.kind !== 'rollout') return setSuspend(s, target.kind, target.names, false);
+      for (const rollout of target.names) {
         await patchRollout(s, rollout, { spec: { paused: false } }, 'spec');
         say(`rollout '${rollout}' resumed`);
       }

@@ -31,6 +31,19 @@ export function parseGitOpsKind(text: string): GitOpsKind | undefined {
   return kindWords[text.toLowerCase()];
 }
 
+/** What `resume` acts on: `resume NAME…` (rollouts), `resume gitsync NAME…`, or --kind. */
+export function resumeTargets(
+  args: readonly string[],
+  kindFlag: GitOpsKind | undefined,
+): { kind: GitOpsKind | 'rollout'; names: string[] } {
+  const [first, ...rest] = args;
+  const named = first === undefined || rest.length === 0 ? undefined : parseGitOpsKind(first);
+  if (kindFlag) return { kind: kindFlag, names: named ? rest : [...args] };
+  if (named) return { kind: named, names: rest };
+  const rolloutWord = first !== undefined && ['rollout', 'rollouts', 'ro'].includes(first);
+  return { kind: 'rollout', names: rolloutWord && rest.length > 0 ? rest : [...args] };
+}
+
 /** The merge patch that asks for a reconcile now (any new value of the annotation does). */
 export function reconcileRequestPatch(at: string): unknown {
   return { metadata: { annotations: { [GitOpsAnnotation.reconcileRequestedAt]: at } } };

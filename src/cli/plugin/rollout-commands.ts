@@ -38,7 +38,7 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** Registers promote, abort, retry, pause, resume and restart. */
+/** Registers promote, abort, retry, pause and restart (resume, shared with GitOps, is in gitops-commands). */
 export function registerRolloutCommands(program: Command): void {
   program
     .command('promote')
@@ -62,11 +62,6 @@ export function registerRolloutCommands(program: Command): void {
     patch: { spec: { paused: true } },
     subresource: 'spec',
     done: 'paused',
-  });
-  simplePatch(program, 'resume', 'resume a paused rollout (spec.paused=false)', {
-    patch: { spec: { paused: false } },
-    subresource: 'spec',
-    done: 'resumed',
   });
   registerRetry(program);
   registerRestart(program);
