@@ -29,6 +29,10 @@ export interface GitOpsOptions {
   /** The webhook receiver's port (0: a free one). */
   readonly webhookPort: number;
   readonly webhookHost?: string;
+  /** --no-cross-namespace-refs (false) refuses GitSync references to other namespaces. */
+  readonly crossNamespaceRefs?: boolean;
+  /** The service account GitSyncs without serviceAccountName apply as. */
+  readonly defaultServiceAccount?: string;
 }
 
 /** Running GitOps controllers. */
@@ -62,6 +66,8 @@ export async function startGitOpsControllers(
     workers: opts.workers,
     repositories,
     kustomize,
+    noCrossNamespaceRefs: opts.crossNamespaceRefs === false,
+    defaultServiceAccount: opts.defaultServiceAccount,
   });
   await repositories.start();
   await syncs.start();

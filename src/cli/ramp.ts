@@ -84,6 +84,14 @@ function addControllerCommand(program: Command, ctx: () => CliContext): void {
       9292,
     )
     .option('--webhook-host <host>', 'interface for the webhook receiver (default: all)')
+    .option(
+      '--no-cross-namespace-refs',
+      'refuse GitSync sourceRef/dependsOn in other namespaces (multi-tenant clusters)',
+    )
+    .option(
+      '--default-service-account <name>',
+      'GitSyncs without serviceAccountName apply as this account of their namespace',
+    )
     .action(async (opts: ControllerOptions) => {
       await runController(opts, ctx());
     });

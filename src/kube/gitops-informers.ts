@@ -49,14 +49,14 @@ export function gitSyncInformer(
   return informerOf(kc, log, gitopsPlural.GitSync, namespace);
 }
 
-/** Writes the status subresource of a GitOps object (a merge patch of `status`). */
+/** Writes the status subresource of a GitOps object (a merge patch of `status`); returns the new resourceVersion. */
 export async function patchGitOpsStatus(
   kc: KubeConfig,
   kind: keyof typeof gitopsPlural,
   obj: { metadata: { namespace: string; name: string } },
   status: unknown,
-): Promise<void> {
-  await mergePatch(
+): Promise<string | undefined> {
+  const written = await mergePatch<{ metadata?: { resourceVersion?: string } }>(
     kc,
     {
       apiVersion: gitopsApiVersion,
@@ -67,6 +67,7 @@ export async function patchGitOpsStatus(
     },
     { status },
   );
+  return written.metadata?.resourceVersion;
 }
 
 /** Sets one annotation of a GitOps object (merge patch). */

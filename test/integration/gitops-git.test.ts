@@ -287,7 +287,7 @@ describe('digest and cache', () => {
   });
 
   it('keeps only the three most recently used checkouts of a URL', async () => {
-    const gitClient = await client();
+    const gitClient = await client({ inUseMs: 0 });
     const checkouts = [];
     for (const sha of c)
       checkouts.push(await gitClient.checkout(url, basic, { refName: '', sha }, TIMEOUT));
@@ -298,6 +298,13 @@ describe('digest and cache', () => {
     expect((await readdir(urlDir)).filter((n) => !n.endsWith('.digest')).sort()).toEqual(
       [c[2], c[3], c[4]].sort(),
     );
+  });
+
+  it('never evicts a checkout used in the last ten minutes (a render may be copying it)', async () => {
+    const gitClient = await client();
+    for (const sha of c) await gitClient.checkout(url, basic, { refName: '', sha }, TIMEOUT);
+    const kept = await Promise.all(c.map((sha) => gitClient.cached(url, sha)));
+    expect(kept.every((k) => k !== undefined)).toBe(true);
   });
 });
 

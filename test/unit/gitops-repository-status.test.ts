@@ -232,7 +232,7 @@ describe('repositoryStatus: failed and invalid', () => {
 
   // Bug: the Stalled condition is removed before it is set again, so an object that stays
   // Stalled gets a new lastTransitionTime on every pass (metav1.Condition: only on change).
-  it.fails('an object that stays Stalled keeps its Stalled transition time', () => {
+  it('an object that stays Stalled keeps its Stalled transition time', () => {
     const out = repositoryStatus(stalled, invalid('bad ref'), ctx);
     expect(conditionOf(out.status.conditions, T.Stalled)?.lastTransitionTime).toBe(earlier);
   });

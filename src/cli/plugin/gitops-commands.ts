@@ -58,6 +58,8 @@ export function registerGitOpsCommands(program: Command): void {
     .argument('<args...>', '[gitsync|gitrepository] NAME…')
     .option('--kind <kind>', 'gitsync or gitrepository', kindOption)
     .action(async (args: string[], opts: { kind?: GitOpsKind }, cmd: Command) => {
+      if (['rollout', 'rollouts', 'ro'].includes(args[0] ?? '') && args.length > 1)
+        throw new UserError('rollouts are paused, not suspended: kubectl ramp pause NAME');
       const target = resumeTargets(args, opts.kind);
       // Rollouts pause (spec.paused); suspend is the GitOps word, so a bare name is a GitSync.
       const kind = target.kind === 'rollout' ? 'gitsync' : target.kind;

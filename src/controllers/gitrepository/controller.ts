@@ -124,6 +124,8 @@ export class GitRepositoryController {
   }
 
   private async fetch(repo: GitRepositoryObject): Promise<FetchOutcome> {
+    const invalid = specProblem(repo.spec);
+    if (invalid) return { kind: 'invalid', message: invalid };
     const auth = await this.auth(repo);
     if ('error' in auth)
       return { kind: 'failed', reason: R.AuthenticationFailed, message: auth.error };
@@ -183,4 +185,12 @@ function sameAnnotations(a: GitRepositoryObject, b: GitRepositoryObject): boolea
   return (
     canonicalJson(a.metadata.annotations ?? {}) === canonicalJson(b.metadata.annotations ?? {})
   );
+}
+
+/** What the schema cannot refuse: a zero interval or timeout would spin or fail every call. */
+function specProblem(spec: GitRepositorySpec): string | undefined {
+  for (const field of ['interval', 'timeout'] as const)
+    if (!(goDurationMs(spec[field]) > 0))
+      return `${field}: expected a duration of more than 0 such as "1m", not "${spec[field]}"`;
+  return undefined;
 }

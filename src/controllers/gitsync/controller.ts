@@ -33,6 +33,7 @@ import {
   WorkQueue,
   type ReconcileResult,
 } from '../../kube/workqueue.js';
+import { StaleVersions } from '../../kube/stale-versions.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GitRepositoryController } from '../gitrepository/controller.js';
 import { gateFacts, sourceFact, sourceOf, type GitSyncCaches } from './observe.js';
@@ -45,6 +46,10 @@ export interface GitSyncControllerOptions {
   readonly workers: number;
   readonly repositories: GitRepositoryController;
   readonly kustomize: KustomizeCommand;
+  /** Refuse sourceRef and dependsOn in other namespaces (multi-tenant clusters). */
+  readonly noCrossNamespaceRefs?: boolean | undefined;
+  /** The account GitSyncs without serviceAccountName apply as (none: the controller's own). */
+  readonly defaultServiceAccount?: string | undefined;
 }
 
 /** Reconciles GitSyncs until stopped. */
@@ -52,6 +57,9 @@ export class GitSyncController {
   private readonly syncs: Informer<GitSyncObject>;
   private readonly queue = new WorkQueue(defaultRateLimit);
   private readonly clients = new Map<string, DynamicClient>();
+  private readonly stale = new StaleVersions();
+  private readonly missingCheckouts = new Map<string, number>();
+  private readonly fetchRequests = new Map<string, number>();
   private running: Promise<void> | undefined;
 
   constructor(
@@ -111,11 +119,18 @@ export class GitSyncController {
     const [namespace, name] = key.split('/') as [string, string];
     const gs = this.syncs.get(namespace, name);
     if (!gs || gs.metadata.deletionTimestamp) return;
+    // Our last status write is not in the cache yet: a pass now would start from the old
+    // inventory and could forget an object applied a moment ago.
+    if (this.stale.isBehind(key, gs.metadata.resourceVersion)) return { requeueAfterMs: 100 };
     const now = new Date();
     const repo = sourceOf(gs, this.caches);
-    const gate = syncGate(gs, gateFacts(gs, this.caches, sourceFact(gs, repo), now));
+    const gate = syncGate(
+      gs,
+      gateFacts(gs, { ...this.caches, rules: this.opts }, sourceFact(gs, repo), now),
+    );
     const outcome = await this.act(gs, gate, now);
-    if (outcome.decision) await recordDecision(this.kc, this.log, gs, outcome.decision);
+    if (outcome.decision && (await recordDecision(this.kc, this.log, gs, outcome.decision)))
+      this.stale.remember(key, gs.metadata.resourceVersion);
     return outcome.requeueAfterMs === undefined
       ? undefined
       : { requeueAfterMs: outcome.requeueAfterMs };
@@ -140,23 +155,28 @@ export class GitSyncController {
     }
   }
 
-  private blocked(
+  /** Held by a dependency or a window: health is still read (a Degraded app must still say so). */
+  private async blocked(
     gs: GitSyncObject,
     gate: Extract<SyncGate, { kind: 'blocked' }>,
     now: Date,
-  ): { decision: StatusDecision; requeueAfterMs: number } {
-    const decision = failedStatus(
-      gs,
+  ): Promise<{ decision: StatusDecision; requeueAfterMs: number }> {
+    const health = healthStatus(gs, await this.safeHealth(gs), now);
+    const requestedAt = pendingRequest(gs);
+    const failed = failedStatus(
+      { ...gs, status: health.status },
       {
         reason: gate.reason,
         message: gate.message,
         startedAt: now,
-        keepReady: !gate.holdsNewRevision,
+        requestedAt,
+        // A periodic sync that waits says nothing new; a held revision or request does.
+        keepReady: !gate.holdsNewRevision && requestedAt === undefined,
       },
       now,
     );
     return {
-      decision,
+      decision: { status: failed.status, events: [...health.events, ...failed.events] },
       requeueAfterMs: this.requeue(gs, now, { failed: true, windowChangeAt: gate.retryAt }),
     };
   }
@@ -165,9 +185,18 @@ export class GitSyncController {
     gs: GitSyncObject,
     now: Date,
   ): Promise<{ decision: StatusDecision; requeueAfterMs: number }> {
-    const health = await readHealth(this.clientFor(gs), gs.status?.inventory ?? []);
+    const health = await this.safeHealth(gs);
     const decision = healthStatus(gs, health, now);
     return { decision, requeueAfterMs: this.requeue(gs, now, { health }) };
+  }
+
+  /** The inventory's health; a read that fails (RBAC, discovery) is Unknown with the reason. */
+  private async safeHealth(gs: GitSyncObject): Promise<HealthSummary> {
+    try {
+      return await readHealth(this.clientFor(gs), gs.status?.inventory ?? []);
+    } catch (err) {
+      return { status: 'Unknown', message: `cannot read the objects: ${errorText(err)}` };
+    }
   }
 
   private async sync(
@@ -176,31 +205,19 @@ export class GitSyncController {
     now: Date,
   ): Promise<{ decision: StatusDecision; requeueAfterMs: number }> {
     const requestedAt = pendingRequest(gs);
-    const repo = sourceOf(gs, this.caches);
-    const sha = shaOfRevision(gate.revision);
-    const checkout = repo && sha ? await this.opts.repositories.checkoutOf(repo, sha) : undefined;
-    if (!repo || !checkout) {
-      // The artifact is in status but not on this disk (a restart): fetch it again, then resume.
-      if (repo) this.opts.repositories.requestFetch(repo.metadata.namespace, repo.metadata.name);
-      return {
-        decision: failedStatus(
-          gs,
-          {
-            reason: R.ArtifactFailed,
-            message: `checkout of ${gate.revision} is not available yet`,
-            startedAt: now,
-            keepReady: true,
-          },
-          now,
-        ),
-        requeueAfterMs: 2_000,
-      };
-    }
+    const checkout = await this.checkout(gs, gate.revision);
+    if (!checkout.dir) return this.checkoutMissing(gs, gate.revision, now);
+    this.missingCheckouts.delete(keyOf(gs));
     const result = await runSync(
       gs,
       { client: this.clientFor(gs), kustomize: this.opts.kustomize, checkoutDir: checkout.dir },
       { mode: gate.mode, revision: gate.revision, digest: gate.digest, startedAt: now },
-    );
+    ).catch((err: unknown) => ({
+      failed: true as const,
+      reason: R.ReconciliationFailed,
+      message: errorText(err),
+      inventory: gs.status?.inventory ?? [],
+    }));
     const done = new Date();
     if ('failed' in result) {
       const decision = failedStatus(
@@ -214,7 +231,65 @@ export class GitSyncController {
     return { decision, requeueAfterMs: this.requeue(gs, done, { health: result.health }) };
   }
 
+  private async checkout(gs: GitSyncObject, revision: string): Promise<{ dir?: string }> {
+    const repo = sourceOf(gs, this.caches);
+    const sha = shaOfRevision(revision);
+    const found = repo && sha ? await this.opts.repositories.checkoutOf(repo, sha) : undefined;
+    return found ? { dir: found.dir } : {};
+  }
+
+  /**
+   * The artifact is in the GitRepository's status but not on this disk (a restart with an empty
+   * cache): ask for a fetch (at most every 30 s) and come back with growing waits; after a few
+   * tries Ready says so.
+   */
+  private checkoutMissing(
+    gs: GitSyncObject,
+    revision: string,
+    now: Date,
+  ): { decision: StatusDecision; requeueAfterMs: number } {
+    const key = keyOf(gs);
+    const tries = (this.missingCheckouts.get(key) ?? 0) + 1;
+    this.missingCheckouts.set(key, tries);
+    const repo = sourceOf(gs, this.caches);
+    if (repo && !repo.spec.suspend) this.requestFetchThrottled(repo);
+    const reason = repo?.status?.conditions?.find((c) => c.type === 'Ready' && c.status !== 'True');
+    const why = reason ? `: ${reason.message}` : '';
+    const decision = failedStatus(
+      gs,
+      {
+        reason: R.ArtifactFailed,
+        message: `checkout of ${revision} is not available on this controller yet${why}`,
+        startedAt: now,
+        keepReady: tries < 3,
+      },
+      now,
+    );
+    return { decision, requeueAfterMs: Math.min(60_000, 2_000 * 2 ** (tries - 1)) };
+  }
+
+  private requestFetchThrottled(repo: GitRepositoryObject): void {
+    const key = keyOf(repo);
+    const last = this.fetchRequests.get(key) ?? 0;
+    if (Date.now() - last < 30_000) return;
+    this.fetchRequests.set(key, Date.now());
+    this.opts.repositories.requestFetch(repo.metadata.namespace, repo.metadata.name);
+  }
+
+  /** The next pass: as the outcome asks, but never later than the periodic sync's due time. */
   private requeue(
+    gs: GitSync,
+    now: Date,
+    outcome: { failed?: boolean; health?: HealthSummary; windowChangeAt?: Date | undefined },
+  ): number {
+    const last = gs.status?.lastSyncTime;
+    const dueInMs = last
+      ? Date.parse(last) + goDurationMs(gs.spec.interval) - now.getTime()
+      : Number.POSITIVE_INFINITY;
+    return Math.min(Math.max(1_000, dueInMs), this.requeueFor(gs, now, outcome));
+  }
+
+  private requeueFor(
     gs: GitSync,
     now: Date,
     outcome: { failed?: boolean; health?: HealthSummary; windowChangeAt?: Date | undefined },
@@ -235,7 +310,7 @@ export class GitSyncController {
 
   /** A client acting as the GitSync's service account (impersonation), or as ramp itself. */
   private clientFor(gs: GitSync): DynamicClient {
-    const account = gs.spec.serviceAccountName;
+    const account = gs.spec.serviceAccountName ?? this.opts.defaultServiceAccount;
     const user = account ? `system:serviceaccount:${gs.metadata.namespace}:${account}` : '';
     let client = this.clients.get(user);
     if (!client) {
@@ -272,4 +347,8 @@ function specOrAnnotationsChanged(gs: GitSyncObject, old: GitSyncObject): boolea
 
 function conditionsChanged(gs: GitSyncObject, old: GitSyncObject): boolean {
   return canonicalJson(old.status?.conditions ?? []) !== canonicalJson(gs.status?.conditions ?? []);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -38,9 +38,30 @@ export function sourceFact(gs: GitSync, repo: GitRepositoryObject | undefined): 
   return { ok: true, revision: artifact.revision, digest: artifact.digest };
 }
 
+/** Controller-wide rules that limit what a GitSync may refer to. */
+export interface TenancyRules {
+  readonly noCrossNamespaceRefs?: boolean | undefined;
+}
+
+/** References to other namespaces, when the controller forbids them. */
+function crossNamespaceErrors(gs: GitSync, rules: TenancyRules): string[] {
+  if (!rules.noCrossNamespaceRefs) return [];
+  const own = gs.metadata.namespace;
+  const refs = [
+    ['sourceRef', gs.spec.sourceRef.namespace],
+    ...(gs.spec.dependsOn ?? []).map((d) => [`dependsOn ${d.name}`, d.namespace]),
+  ];
+  return refs
+    .filter(([, ns]) => ns !== undefined && ns !== own)
+    .map(([what, ns]) => `${what}: namespace "${ns}" refused (cross-namespace references are off)`);
+}
+
 /** Spec problems the CRD schema cannot catch: bad windows, durations, dependency cycles. */
-export function specErrors(gs: GitSync, caches: GitSyncCaches): string[] {
-  const errors = validateSyncWindows(gs.spec.syncWindows ?? []);
+export function specErrors(gs: GitSync, caches: GitSyncCaches, rules: TenancyRules = {}): string[] {
+  const errors = [
+    ...validateSyncWindows(gs.spec.syncWindows ?? []),
+    ...crossNamespaceErrors(gs, rules),
+  ];
   for (const field of ['interval', 'retryInterval', 'timeout'] as const) {
     const value = gs.spec[field];
     if (value === undefined) continue;
@@ -62,12 +83,13 @@ export function specErrors(gs: GitSync, caches: GitSyncCaches): string[] {
 /** Everything the gate needs, observed now. */
 export function gateFacts(
   gs: GitSync,
-  caches: GitSyncCaches,
+  caches: GitSyncCaches & { rules?: TenancyRules },
   source: SourceFact,
   now: Date,
 ): GateFacts {
+  const rules = caches.rules ?? {};
   const deps = resolveDependencies(gs.metadata.namespace, gs.spec.dependsOn);
-  const errors = specErrors(gs, caches);
+  const errors = specErrors(gs, caches, rules);
   return {
     source,
     dependencies: dependencyVerdict(deps, (namespace, name) => caches.syncs.get(namespace, name)),

@@ -8,13 +8,13 @@ import { patchGitOpsStatus, type GitSyncObject } from '../../kube/gitops-informe
 import { recordEvent } from '../../kube/rollout-io.js';
 import type { Logger } from '../../observability/logger.js';
 
-/** Writes the decided status and records its Events. */
+/** Writes the decided status and records its Events; true when the status was written. */
 export async function recordDecision(
   kc: KubeConfig,
   log: Logger,
   gs: GitSyncObject,
   decision: StatusDecision,
-): Promise<void> {
+): Promise<boolean> {
   // A merge patch that sends dropped fields as null (e.g. `drift` once healed).
   const patch = statusMergePatch(gs.status ?? {}, decision.status);
   if (patch) await patchGitOpsStatus(kc, 'GitSync', gs, patch);
@@ -33,4 +33,5 @@ export async function recordDecision(
       log.warn({ err: err instanceof Error ? err.message : String(err) }, 'event not recorded'),
     );
   }
+  return patch !== undefined;
 }

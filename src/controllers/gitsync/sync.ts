@@ -12,6 +12,7 @@ import {
   type ObjectRef,
 } from '../../decide/gitops/objects.js';
 import { nextInventory, planPrune } from '../../decide/gitops/prune.js';
+import { keptFromPrune, ownedBy } from '../../decide/gitops/ownership.js';
 import type {
   ApplySummary,
   HealthSummary,
@@ -26,7 +27,6 @@ import {
 } from '../../gitops/apply/index.js';
 import { RenderError, renderManifests, type KustomizeCommand } from '../../gitops/render/index.js';
 import type { DynamicClient } from '../../kube/dynamic.js';
-import { GitOpsAnnotation, GitOpsAnnotationValue } from '../../api/gitops-conditions.js';
 
 /** What the sync phase needs from its surroundings. */
 export interface SyncDeps {
@@ -102,12 +102,30 @@ function summarize(report: ApplyReport): ApplySummary {
   };
 }
 
+/** What prune did, plus the objects that could not be deleted (they stay in the inventory). */
+type PruneOutcome = PruneSummary & { readonly notDeleted: readonly ObjectRef[] };
+
+/** Deletion tiers: workloads and the rest, then Namespaces, then CRDs (their objects go first). */
+function deletionTier(ref: ObjectRef): number {
+  if (ref.kind === 'CustomResourceDefinition') return 2;
+  return ref.kind === 'Namespace' ? 1 : 0;
+}
+
+async function deleteInTiers(client: DynamicClient, refs: readonly ObjectRef[]) {
+  const results = [];
+  for (const tier of [0, 1, 2]) {
+    const batch = refs.filter((r) => deletionTier(r) === tier);
+    if (batch.length) results.push(...(await deleteObjects(client, batch)));
+  }
+  return results;
+}
+
 /** Deletes what left Git, unless prune is off or the render cannot be trusted to be complete. */
 async function prune(
   gs: GitSync,
   deps: SyncDeps,
   current: readonly ObjectRef[],
-): Promise<PruneSummary> {
+): Promise<PruneOutcome> {
   const previous = gs.status?.inventory ?? [];
   const candidates = previous.filter((p) => !current.some((c) => objectKey(c) === objectKey(p)));
   const live =
@@ -119,22 +137,16 @@ async function prune(
     allowEmpty: gs.spec.allowEmpty === true,
     renderOk: true,
     sourceOk: true,
-    keep: (ref) => {
-      const obj = live.get(objectKey(ref)) as
-        { metadata?: { annotations?: Record<string, string> } } | undefined;
-      return (
-        obj?.metadata?.annotations?.[GitOpsAnnotation.prune] === GitOpsAnnotationValue.disabled
-      );
-    },
+    keep: (ref) => keptFromPrune(gs, live.get(objectKey(ref))),
   });
   if (plan.refused || plan.delete.length === 0)
-    return { deleted: [], failures: [], refused: plan.refused };
-  const results = await deleteObjects(deps.client, plan.delete);
+    return { deleted: [], failures: [], refused: plan.refused, notDeleted: [] };
+  const results = await deleteInTiers(deps.client, plan.delete);
+  const failed = results.filter((r) => !r.deleted);
   return {
     deleted: results.filter((r) => r.deleted).map((r) => r.ref),
-    failures: results
-      .filter((r) => !r.deleted)
-      .map((r) => `${describeRef(r.ref)}: ${r.message ?? 'not deleted'}`),
+    failures: failed.map((r) => `${describeRef(r.ref)}: ${r.message ?? 'not deleted'}`),
+    notDeleted: failed.map((r) => r.ref),
   };
 }
 
@@ -179,19 +191,24 @@ export async function runSync(
       message: `apply failed for ${summary.failed} object(s): ${summary.failures.slice(0, 3).join('; ')}`,
       inventory: nextInventory(previous, applied, previous),
     };
-  const current = report.results.map((r) => r.ref);
-  const pruned =
-    target.mode === 'apply' ? await prune(gs, deps, current) : { deleted: [], failures: [] };
-  const failedDeletes = previous.filter(
-    (p) =>
-      !current.some((c) => objectKey(c) === objectKey(p)) &&
-      !pruned.deleted.some((d) => objectKey(d) === objectKey(p)),
+  // Skipped objects ramp never labelled are not its to track (or to prune later).
+  const tracked = report.results.filter((r) => r.action !== 'skipped' || ownedBy(gs, r.live));
+  const current = tracked.map((r) => r.ref);
+  if (target.mode === 'detect') {
+    const inventory = nextInventory(previous, current, previous);
+    const health = healthOf(tracked.map((r) => [r.ref, r.live]));
+    return { ...target, inventory, apply: summary, prune: { deleted: [], failures: [] }, health };
+  }
+  const pruned = await prune(gs, deps, current);
+  // What left Git and was not deleted (prune off, kept by annotation) leaves the inventory;
+  // only objects whose delete failed stay, to be tried again.
+  const inventory = nextInventory(previous, current, pruned.notDeleted);
+  const health = healthOf(
+    report.results.filter((r) => r.action !== 'skipped').map((r) => [r.ref, r.live]),
   );
-  const inventory = nextInventory(previous, current, failedDeletes);
-  const health = healthOf(report.results.map((r) => [r.ref, r.live]));
   // An empty render must not silently take everything down: it is an error until allowEmpty.
   if (pruned.refused)
-    return { failed: true, reason: R.PruneRefused, message: pruned.refused, inventory };
+    return { failed: true, reason: R.PruneRefused, message: pruned.refused, inventory: previous };
   if (pruned.failures.length > 0)
     return {
       failed: true,

@@ -46,7 +46,7 @@ export function repositoryStatus(
     ctx.now,
     ctx.generation,
   );
-  conditions = removeConditions(conditions, T.Reconciling, T.Stalled);
+  conditions = removeConditions(conditions, T.Reconciling, ...(stalled ? [] : [T.Stalled]));
   if (stalled)
     conditions = setCondition(
       conditions,

@@ -96,6 +96,11 @@ function heldBy(
   };
 }
 
+/** Apply, or only detect drift: a requested sync (kubectl ramp sync) applies even without selfHeal. */
+function syncMode(gs: GitSync, changed: boolean): 'apply' | 'detect' {
+  return gs.spec.selfHeal !== false || changed || pendingRequest(gs) ? 'apply' : 'detect';
+}
+
 /** Decides what this pass does. */
 export function syncGate(gs: GitSync, facts: GateFacts): SyncGate {
   if (gs.spec.suspend) return { kind: 'suspended' };
@@ -115,7 +120,7 @@ export function syncGate(gs: GitSync, facts: GateFacts): SyncGate {
   if (held) return held;
   return {
     kind: 'sync',
-    mode: gs.spec.selfHeal !== false || changed ? 'apply' : 'detect',
+    mode: syncMode(gs, changed),
     revision: source.revision,
     digest: source.digest,
   };

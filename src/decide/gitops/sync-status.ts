@@ -319,15 +319,18 @@ export function failedStatus(
   now: Date,
 ): StatusDecision {
   const prev = gs.status ?? {};
-  let conditions = removeConditions(prev.conditions, T.Reconciling, T.Stalled);
+  // Stalled is kept here: invalidStatus sets it again, and its transition time must hold.
+  let conditions = removeConditions(prev.conditions, T.Reconciling);
   const ready = {
     type: T.Ready,
     status: 'False',
     reason: failure.reason,
     message: failure.message,
   } as const;
+  if (failure.reason !== R.InvalidSpec) conditions = removeConditions(conditions, T.Stalled);
   if (!failure.keepReady) conditions = set(gs, conditions, ready, now);
-  const status: GitSyncStatus = { ...prev, ...observed(gs), conditions };
+  // observedGeneration is not advanced: a spec change not yet applied must still look new.
+  const status: GitSyncStatus = { ...prev, conditions };
   if (failure.inventory) status.inventory = [...failure.inventory];
   if (failure.requestedAt !== undefined) status.lastHandledReconcileAt = failure.requestedAt;
   if (failure.revision) {
@@ -362,7 +365,7 @@ export function invalidStatus(gs: GitSync, message: string, now: Date): StatusDe
     { type: T.Stalled, status: 'True', reason: R.InvalidSpec, message },
     now,
   );
-  return { status: { ...failed.status, conditions }, events: failed.events };
+  return { status: { ...failed.status, ...observed(gs), conditions }, events: failed.events };
 }
 
 /** Status of a pass that only re-read health (nothing new to apply, no sync due). */

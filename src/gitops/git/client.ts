@@ -20,6 +20,8 @@ export interface GitClientOptions {
   gitBinary?: string;
   /** Called with the temporary repository (its .git still present) before it is discarded. */
   onFetched?: (repoDir: string) => Promise<void> | void;
+  /** A checkout used within this many ms is never evicted; IN_USE_MS by default. */
+  inUseMs?: number;
 }
 
 /** Lists remote refs and checks out commits into an on-disk cache. */
@@ -28,7 +30,7 @@ export class GitClient {
   private readonly gitBinary: string;
 
   constructor(private readonly opts: GitClientOptions) {
-    this.store = new CheckoutStore(opts.cacheDir);
+    this.store = new CheckoutStore(opts.cacheDir, opts.inUseMs);
     this.gitBinary = opts.gitBinary ?? 'git';
   }
 

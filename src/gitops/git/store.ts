@@ -28,13 +28,19 @@ export interface Checkout {
 /** How many checkouts of one URL stay on disk: the current one and a couple to roll back to. */
 export const KEPT_CHECKOUTS = 3;
 
+/** A checkout used within this long is never evicted (a render may be copying it). */
+export const IN_USE_MS = 10 * 60_000;
+
 const WORK_PREFIX = '.work-';
 /** A work dir this old belongs to a process that died mid-fetch. */
 const STALE_WORK_MS = 60 * 60 * 1000;
 
 /** The per-URL folders of the checkout cache. */
 export class CheckoutStore {
-  constructor(private readonly cacheDir: string) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly inUseMs = IN_USE_MS,
+  ) {}
 
   /** The folder of one URL's checkouts; the URL is hashed so it can hold any characters. */
   urlDir(url: string): string {
@@ -78,7 +84,7 @@ export class CheckoutStore {
     return { dir, sha, digest };
   }
 
-  /** Deletes all but the KEPT_CHECKOUTS most recently used checkouts (never `keep`). */
+  /** Deletes all but the KEPT_CHECKOUTS most recently used checkouts (never `keep`, never one used in the last IN_USE_MS). */
   async evict(url: string, keep: string): Promise<void> {
     const parent = this.urlDir(url);
     const entries = await readdir(parent, { withFileTypes: true });
@@ -94,7 +100,10 @@ export class CheckoutStore {
     const old = aged
       .filter((e) => !e.name.startsWith(WORK_PREFIX) && e.name !== keep)
       .sort((a, b) => b.mtime - a.mtime)
-      .slice(KEPT_CHECKOUTS - 1);
+      .slice(KEPT_CHECKOUTS - 1)
+      // A checkout handed out recently may be being rendered right now (cached() touches it):
+      // several GitRepositories on one URL with different refs must not evict each other's.
+      .filter((e) => now - e.mtime > this.inUseMs);
     await Promise.all([...stale, ...old].map((e) => removeCheckout(join(parent, e.name))));
   }
 }
