@@ -212,6 +212,18 @@ async function main(): Promise<void> {
     await waitUntil('all GitSyncs at the second commit', applied(second));
     const commitSyncedMs = performance.now() - committed;
 
+    // Settled first: GitSyncs whose Deployments still progress re-read health every few
+    // seconds, which would be counted as the no-op pass's CPU.
+    await waitUntil(
+      'all GitSyncs Healthy',
+      () =>
+        syncs
+          .list(namespace)
+          .filter((s) =>
+            s.status?.conditions?.some((c) => c.type === 'Healthy' && c.status === 'True'),
+          ).length >= count,
+    );
+
     // 2. One GitSync of many objects: no-op reconciles.
     const big = await git.repo('big');
     await big.write({ 'all.yaml': configMapsYaml(objects) });

@@ -907,3 +907,21 @@ describe('transitionEvents', () => {
     expect(transitionEvents(prev, next)).toEqual(expected);
   });
 });
+
+describe('Reconciling', () => {
+  it.each<[string, HealthSummary, boolean]>([
+    ['objects progressing', progressing, true],
+    ['all current', current, false],
+    ['one failed', broken, false],
+    ['health unknown', unknown, false],
+  ])('%s → Reconciling %s (after a sync and after a health pass)', (_what, health, reconciling) => {
+    const synced = syncedStatus(gitSync({ status: applied }), result({ health }), now).status;
+    const polled = healthStatus(gitSync({ status: applied }), health, now).status;
+    for (const status of [synced, polled]) {
+      const c = status.conditions?.find((x) => x.type === T.Reconciling);
+      expect(c !== undefined).toBe(reconciling);
+      if (c)
+        expect(c).toMatchObject({ status: 'True', reason: R.Progressing, message: health.message });
+    }
+  });
+});

@@ -56,6 +56,7 @@ async function render(
       path: gs.spec.path,
       timeoutMs: goDurationMs(gs.spec.timeout),
       kustomize: deps.kustomize,
+      immutableRoot: true,
     });
   } catch (err) {
     if (err instanceof RenderError) return { message: `render failed: ${err.message}` };

@@ -160,6 +160,25 @@ function driftMessage(drifted: readonly ObjectRef[]): string {
   return `${drifted.length} object(s) differ from Git: ${names.join(', ')}${more}`;
 }
 
+/**
+ * Reconciling is True while applied objects are still progressing (kstatus: the controller is
+ * still working toward the desired state), and absent once they settle.
+ */
+function withReconciling(
+  gs: GitSync,
+  conditions: Conditions,
+  health: HealthSummary,
+  now: Date,
+): Conditions {
+  if (health.status !== 'InProgress') return removeConditions(conditions, T.Reconciling);
+  return set(
+    gs,
+    conditions,
+    { type: T.Reconciling, status: 'True', reason: R.Progressing, message: health.message },
+    now,
+  );
+}
+
 /** The history with one more attempt, newest first; a repeat of the newest entry replaces it. */
 export function withHistory(
   history: readonly SyncHistoryEntry[] | undefined,
@@ -218,6 +237,7 @@ export function syncedStatus(gs: GitSync, result: SyncResult, now: Date): Status
   let conditions = removeConditions(prev.conditions, T.Reconciling, T.Stalled);
   conditions = set(gs, conditions, readyCondition(gs, result, appliedAt, now), now);
   conditions = set(gs, conditions, healthyCondition(result.health, result.revision), now);
+  conditions = withReconciling(gs, conditions, result.health, now);
   const status: GitSyncStatus = {
     ...prev,
     ...observed(gs),
@@ -389,6 +409,7 @@ export function healthStatus(gs: GitSync, health: HealthSummary, now: Date): Sta
     if (ready.status !== 'False' || ready.reason === R.HealthCheckFailed)
       conditions = set(gs, conditions, input, now);
   }
+  conditions = withReconciling(gs, conditions, health, now);
   const status: GitSyncStatus = { ...prev, conditions };
   return { status, events: transitionEvents(prev, status) };
 }

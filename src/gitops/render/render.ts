@@ -1,6 +1,6 @@
 // Rendering one path of a Git checkout into manifests, safely: in a throwaway copy of the
 // repository, with every path confined to it, and kustomize only after a static check.
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,15 +32,48 @@ export interface RenderOptions {
   allowRemoteBases?: boolean;
   /** Where the render's temp directory is created (default: the OS temp directory). */
   tmpDir?: string;
+  /**
+   * The checkout never changes (ramp's checkouts are written once, named by commit): its symlink
+   * check is done once and remembered, not repeated for every GitSync rendering from it.
+   */
+  immutableRoot?: boolean;
 }
 
-/** Renders `path` of the checkout: a kustomization with kustomize, else the plain YAML/JSON. */
+/** Symlink verdicts of immutable checkouts, by real path (a bounded memory, oldest dropped). */
+const symlinkVerdicts = new Map<string, Promise<void>>();
+const verdictLimit = 256;
+
+function checkSymlinksOnce(root: string, signal: AbortSignal, remember: boolean): Promise<void> {
+  if (!remember) return refuseEscapingSymlinks(root, signal);
+  const known = symlinkVerdicts.get(root);
+  if (known) return known;
+  // Checked without this render's deadline: the verdict is shared, a timeout is not.
+  const verdict = refuseEscapingSymlinks(root, new AbortController().signal);
+  symlinkVerdicts.set(root, verdict);
+  if (symlinkVerdicts.size > verdictLimit)
+    symlinkVerdicts.delete(symlinkVerdicts.keys().next().value as string);
+  return verdict;
+}
+
+/**
+ * Renders `path` of the checkout: a kustomization with kustomize, else the plain YAML/JSON.
+ * Plain YAML is read where it is (checkouts are never written to, and no symlink in the
+ * repository may lead out): copying the whole repository for every GitSync of a monorepo costs
+ * O(GitSyncs × files). kustomize, which follows references on its own, runs in a copy.
+ */
 export async function renderManifests(opts: RenderOptions): Promise<ManifestObject[]> {
   const rel = specPath(opts.path);
   const deadline = startDeadline(opts.timeoutMs, rel);
   try {
-    return await withWorkspace(opts.tmpDir ?? tmpdir(), opts.root, deadline.signal, (ws) =>
-      renderIn(ws, rel, opts, deadline.signal),
+    const root = await realpath(opts.root).catch(() => {
+      throw new RenderError('NotFound', `repository checkout ${opts.root} not found`);
+    });
+    await checkSymlinksOnce(root, deadline.signal, opts.immutableRoot === true);
+    const dir = await directoryOf(root, rel);
+    if (!(await findKustomizationFile(root, dir)))
+      return await readPlainManifests(root, join(root, dir), new ByteBudget(), deadline.signal);
+    return await withWorkspace(opts.tmpDir ?? tmpdir(), root, deadline.signal, (ws) =>
+      renderKustomization(ws, dir, opts, deadline.signal),
     );
   } catch (err) {
     // A step interrupted by the deadline may fail in its own way: the timeout is the cause.
@@ -51,19 +84,16 @@ export async function renderManifests(opts: RenderOptions): Promise<ManifestObje
   }
 }
 
-async function renderIn(
+async function renderKustomization(
   ws: Workspace,
-  rel: string,
+  dir: string,
   opts: RenderOptions,
   signal: AbortSignal,
 ): Promise<ManifestObject[]> {
+  // The copy is checked again: it is what kustomize reads.
   await refuseEscapingSymlinks(ws.repo, signal);
-  const dir = await directoryOf(ws.repo, rel);
-  const budget = new ByteBudget();
-  if (!(await findKustomizationFile(ws.repo, dir))) {
-    return readPlainManifests(ws.repo, join(ws.repo, dir), budget, signal);
-  }
   const allowRemoteBases = opts.allowRemoteBases ?? false;
+  const budget = new ByteBudget();
   await preflightKustomizations({ repo: ws.repo, allowRemoteBases, budget, signal }, dir);
   checkDeadline(signal);
   const output = await runKustomize({
