@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 /** A controller with its own (initially empty) checkout cache. */
-async function controller(name: string): Promise<ControllerProcess> {
+function controller(name: string): ControllerProcess {
   const c = startController(env.name, ['--git-cache-dir', join(caches, name)]);
   controllers.push(c);
   return c;
@@ -43,7 +43,7 @@ describe('a restarted controller', () => {
     const repo = await git.repo('resumed');
     await repo.write({ 'a.yaml': configMapYaml('resumed-a', { v: '1' }) });
     const first = await repo.commit('v1');
-    const killed = await controller('first');
+    const killed = controller('first');
     await gitops.createRepository('resumed', { url: repo.url, interval: '1h' });
     await gitops.createSync('resumed', {
       sourceRef: { name: 'resumed' },
@@ -59,7 +59,7 @@ describe('a restarted controller', () => {
       .metadata?.uid;
     await killed.kill();
 
-    await controller('second');
+    controller('second');
     // Nothing new in Git, and the new controller has no checkout of it: a requested sync makes it
     // fetch that commit again and answer the request.
     await gitops.patchSync('resumed', {
