@@ -24,6 +24,11 @@ export interface GitServer {
   readonly url: string;
   /** Creates an empty bare repository that accepts pushes; returns its clone URL. */
   createRepository(name: string): Promise<string>;
+  /**
+   * The protocol-v2 commands clients sent, in order ("ls-refs" for `git ls-remote`, "fetch" for
+   * a fetch): lets a test see that an unchanged revision is listed but not fetched again.
+   */
+  readonly commands: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -34,7 +39,11 @@ export interface GitServer {
  */
 export async function startGitServer(opts: GitServerOptions): Promise<GitServer> {
   await mkdir(opts.root, { recursive: true });
-  const server = createServer((req, res) => handle(opts, req, res));
+  const commands: string[] = [];
+  const server = createServer((req, res) => {
+    if (req.method === 'POST') req.once('data', (chunk: Buffer) => noteCommand(chunk, commands));
+    handle(opts, req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, loopback, resolve);
@@ -49,8 +58,15 @@ export async function startGitServer(opts: GitServerOptions): Promise<GitServer>
       await git(['config', 'http.receivepack', 'true'], dir);
       return `${url}/${name}.git`;
     },
+    commands,
     stop: () => closeServer(server),
   };
+}
+
+/** The v2 command at the start of a request body (pkt-line "0014command=ls-refs\n"), if any. */
+function noteCommand(chunk: Buffer, commands: string[]): void {
+  const command = /^[0-9a-f]{4}command=([a-z-]+)/.exec(chunk.subarray(0, 64).toString('latin1'));
+  if (command?.[1]) commands.push(command[1]);
 }
 
 async function git(args: string[], cwd: string): Promise<void> {

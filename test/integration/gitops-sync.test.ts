@@ -337,3 +337,33 @@ describe('examples/gitops.yaml', () => {
     expect(out).toMatch(/gitsync\.ramp\.dev\/web serverside-applied \(server dry run\)/);
   });
 });
+
+describe('GitRepository', () => {
+  it('lists refs every interval but fetches only a new commit (ls-remote short-circuit)', async () => {
+    const own = await startTestGit();
+    try {
+      const repo = await own.repo('quiet');
+      await repo.write({ 'cm.yaml': configMapYaml('quiet', { v: '1' }) });
+      await repo.commit('v1');
+      await gitops.createRepository('quiet', { url: repo.url, interval: '1s' });
+      await waitFor(
+        'the first artifact',
+        async () => !!(await gitops.repository('quiet')).status?.artifact,
+      );
+      const fetches = () => own.server.commands.filter((c) => c === 'fetch').length;
+      const listings = () => own.server.commands.filter((c) => c === 'ls-refs').length;
+      const [fetchedOnce, listed] = [fetches(), listings()];
+      expect(fetchedOnce).toBeGreaterThanOrEqual(1);
+      await waitFor('three more listings', () => listings() >= listed + 3, { timeoutMs: 30_000 });
+      expect(fetches()).toBe(fetchedOnce);
+
+      const second = await repo.commit('v2');
+      await waitFor('the new artifact', async () =>
+        ((await gitops.repository('quiet')).status?.artifact?.revision ?? '').includes(second),
+      );
+      expect(fetches()).toBeGreaterThan(fetchedOnce);
+    } finally {
+      await own.stop();
+    }
+  });
+});
