@@ -101,7 +101,11 @@ export async function runController(opts: ControllerOptions, ctx: CliContext): P
   ready = false;
   await analysis.start();
   await rollouts.start();
-  const gitops = await startGitOpsControllers(kc, log, { ...opts, cacheDir: config.cacheDir });
+  const gitops = await startGitOpsControllers(kc, log, {
+    ...opts,
+    cacheDir: config.cacheDir,
+    metrics,
+  });
   ready = true;
   await publishInfo(opts, ctx, kc);
   const reason = await stopped;

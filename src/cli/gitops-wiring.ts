@@ -13,6 +13,7 @@ import { findKustomize } from '../gitops/render/index.js';
 import { startWebhookReceiver } from '../gitops/webhook/index.js';
 import { annotateGitOps, readGitRepository, readSecretData } from '../kube/gitops-informers.js';
 import type { Logger } from '../observability/logger.js';
+import type { ControllerMetrics } from '../observability/metrics.js';
 import { UserError } from './run.js';
 
 /** The GitOps flags of `ramp controller`. */
@@ -44,7 +45,7 @@ export interface GitOpsControllers {
 export async function startGitOpsControllers(
   kc: KubeConfig,
   log: Logger,
-  opts: GitOpsOptions & { cacheDir: string },
+  opts: GitOpsOptions & { cacheDir: string; metrics?: ControllerMetrics | undefined },
 ): Promise<GitOpsControllers> {
   if (!opts.gitops) return { stop: async () => {} };
   const kustomize = await findKustomize({
@@ -60,6 +61,7 @@ export async function startGitOpsControllers(
     namespace: opts.namespace,
     workers: opts.workers,
     git,
+    metrics: opts.metrics,
   });
   const syncs = new GitSyncController(kc, log, {
     namespace: opts.namespace,
@@ -68,6 +70,7 @@ export async function startGitOpsControllers(
     kustomize,
     noCrossNamespaceRefs: opts.crossNamespaceRefs === false,
     defaultServiceAccount: opts.defaultServiceAccount,
+    metrics: opts.metrics,
   });
   await repositories.start();
   await syncs.start();

@@ -4,6 +4,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import { version as rampVersion } from '../version.js';
+import { gitopsMetrics, type GitOpsKind, type GitOpsSnapshot } from './gitops-metrics.js';
 import {
   analysisRunFamily,
   rolloutFamily,
@@ -21,8 +22,10 @@ export {
   type RolloutMetricPhase,
   type RolloutSnapshot,
 } from './object-metrics.js';
+/** The GitOps snapshot type, for callers that import only this module. */
+export type { GitOpsKind, GitOpsSnapshot } from './gitops-metrics.js';
 
-/** Objects per family (Rollouts, AnalysisRuns) that get series before new ones are dropped. */
+/** Objects per family (Rollouts, AnalysisRuns, GitOps objects) that get series before new ones are dropped. */
 export const defaultMaxSeries = 10_000;
 
 /** Work-queue metrics of one queue. */
@@ -66,6 +69,16 @@ export interface ControllerMetrics {
   setAnalysisRun(r: AnalysisRunSnapshot): void;
   /** The AnalysisRun is gone: drops all its series (with the same grace as forgetRollout). */
   forgetAnalysisRun(namespace: string, name: string): void;
+  /**
+   * A GitRepository or GitSync as its last pass left it: gitops_condition (Ready and Healthy, one
+   * series each with status and reason; a changed condition replaces its series) and
+   * gitops_suspended.
+   */
+  setGitOpsObject(s: GitOpsSnapshot): void;
+  /** The GitOps object is gone: drops all its series and frees its place under the cap. */
+  forgetGitOpsObject(kind: GitOpsKind, namespace: string, name: string): void;
+  /** One GitOps pass took `seconds` (error when it threw); labelled by kind only. */
+  observeGitOpsReconcile(kind: GitOpsKind, seconds: number, error: boolean): void;
   /** Notification delivery (the notifier calls these). */
   notificationSent(service: string, trigger: string): void;
   /** A notification could not be delivered. */
@@ -105,7 +118,11 @@ export function createControllerMetrics(opts: ControllerMetricsOptions = {}): Co
     registry,
     new ObjectCap(max, () => dropped.inc({ family: 'analysisrun' })),
   );
-  for (const family of ['rollout', 'analysisrun']) dropped.inc({ family }, 0);
+  const gitops = gitopsMetrics(
+    registry,
+    new ObjectCap(max, () => dropped.inc({ family: 'gitops' })),
+  );
+  for (const family of ['rollout', 'analysisrun', 'gitops']) dropped.inc({ family }, 0);
   registerControllerInfo(registry, opts.version ?? rampVersion);
   const notifications = notificationCounters(registry);
   const queues = queueMetrics(registry);
@@ -119,6 +136,9 @@ export function createControllerMetrics(opts: ControllerMetricsOptions = {}): Co
     forgetRollout: (namespace, name) => rollouts.forget(namespace, name),
     setAnalysisRun: (r) => runs.set(r),
     forgetAnalysisRun: (namespace, name) => runs.forget(namespace, name),
+    setGitOpsObject: (s) => gitops.set(s),
+    forgetGitOpsObject: (kind, namespace, name) => gitops.forget(kind, namespace, name),
+    observeGitOpsReconcile: (kind, seconds, error) => gitops.observe(kind, seconds, error),
     notificationSent: (service, trigger) => notifications.success.inc({ service, trigger }),
     notificationFailed: (service, trigger) => notifications.error.inc({ service, trigger }),
     queue: queues,

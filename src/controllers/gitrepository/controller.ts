@@ -4,7 +4,7 @@
 // same process's cache, keyed by commit.
 import type { KubeConfig } from '@kubernetes/client-node';
 
-import type { GitRepositorySpec } from '../../api/gitops.js';
+import type { GitOpsCondition, GitRepositorySpec } from '../../api/gitops.js';
 import { GitOpsAnnotation, GitOpsReason as R } from '../../api/gitops-conditions.js';
 import { goDurationMs } from '../../decide/durations.js';
 import { authFromSecret, type GitAuth } from '../../decide/gitops/git-auth.js';
@@ -29,12 +29,17 @@ import {
   type ReconcileResult,
 } from '../../kube/workqueue.js';
 import type { Logger } from '../../observability/logger.js';
+import type { ControllerMetrics } from '../../observability/metrics.js';
+import { forgetDeletedGitOpsObjects, reportGitOpsObject } from '../gitops-metrics.js';
+import { timedGitOpsPass } from '../timed-pass.js';
 
 /** How the GitRepository controller runs. */
 export interface GitRepositoryControllerOptions {
   readonly namespace?: string | undefined;
   readonly workers: number;
   readonly git: GitClient;
+  /** gitops_condition, gitops_suspended and the reconcile timing of GitRepositories. */
+  readonly metrics?: ControllerMetrics | undefined;
 }
 
 const gitErrorReason: Record<string, string> = {
@@ -74,11 +79,12 @@ export class GitRepositoryController {
     };
     this.repos.on('add', enqueue);
     this.repos.on('update', enqueue);
+    forgetDeletedGitOpsObjects(this.opts.metrics, 'GitRepository', this.repos);
     await this.repos.start();
     this.running = runWorkers(
       this.queue,
       this.opts.workers,
-      (key) => this.pass(key),
+      (key) => timedGitOpsPass('GitRepository', this.opts.metrics, () => this.pass(key)),
       (key, err) =>
         this.log.warn(
           { gitRepository: key, err: err instanceof Error ? err.message : String(err) },
@@ -107,7 +113,11 @@ export class GitRepositoryController {
   private async pass(key: string): Promise<ReconcileResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
     const repo = this.repos.get(namespace, name);
-    if (!repo || repo.metadata.deletionTimestamp || repo.spec.suspend) return;
+    if (!repo || repo.metadata.deletionTimestamp) return;
+    if (repo.spec.suspend) {
+      this.report(repo, repo.status?.conditions);
+      return;
+    }
     const requestedAt = repo.metadata.annotations?.[GitOpsAnnotation.reconcileRequestedAt];
     const outcome = await this.fetch(repo);
     const now = new Date();
@@ -118,9 +128,17 @@ export class GitRepositoryController {
     });
     const patch = statusMergePatch(repo.status ?? {}, decision.status);
     if (patch) await patchGitOpsStatus(this.kc, 'GitRepository', repo, patch);
+    this.report(repo, decision.status.conditions);
     if (decision.event) await this.event(repo, decision.event);
     if (outcome.kind === 'invalid') return;
     return { requeueAfterMs: withJitter(intervalMs(repo.spec), Math.random()) };
+  }
+
+  /** The metrics follow the decided status; not for a GitRepository deleted during the pass. */
+  private report(repo: GitRepositoryObject, conditions: GitOpsCondition[] | undefined): void {
+    const current = this.repos.get(repo.metadata.namespace, repo.metadata.name);
+    if (!current || current.metadata.uid !== repo.metadata.uid) return;
+    reportGitOpsObject(this.opts.metrics, 'GitRepository', repo, conditions);
   }
 
   private async fetch(repo: GitRepositoryObject): Promise<FetchOutcome> {

@@ -35,7 +35,10 @@ import {
 } from '../../kube/workqueue.js';
 import { StaleVersions } from '../../kube/stale-versions.js';
 import type { Logger } from '../../observability/logger.js';
+import type { ControllerMetrics } from '../../observability/metrics.js';
+import { forgetDeletedGitOpsObjects, reportGitOpsObject } from '../gitops-metrics.js';
 import type { GitRepositoryController } from '../gitrepository/controller.js';
+import { timedGitOpsPass } from '../timed-pass.js';
 import { gateFacts, sourceFact, sourceOf, type GitSyncCaches } from './observe.js';
 import { recordDecision } from './record.js';
 import { readHealth, runSync } from './sync.js';
@@ -50,6 +53,8 @@ export interface GitSyncControllerOptions {
   readonly noCrossNamespaceRefs?: boolean | undefined;
   /** The account GitSyncs without serviceAccountName apply as (none: the controller's own). */
   readonly defaultServiceAccount?: string | undefined;
+  /** gitops_condition, gitops_suspended and the reconcile timing of GitSyncs. */
+  readonly metrics?: ControllerMetrics | undefined;
 }
 
 /** Reconciles GitSyncs until stopped. */
@@ -83,6 +88,7 @@ export class GitSyncController {
   async start(): Promise<void> {
     this.syncs.on('add', (gs) => this.queue.add(keyOf(gs)));
     this.syncs.on('update', (gs, old) => this.onSyncUpdate(gs, old));
+    forgetDeletedGitOpsObjects(this.opts.metrics, 'GitSync', this.syncs);
     this.opts.repositories.cache.on('update', (repo, old) => {
       if (canonicalJson(repo.status?.artifact ?? {}) === canonicalJson(old?.status?.artifact ?? {}))
         return;
@@ -92,7 +98,7 @@ export class GitSyncController {
     this.running = runWorkers(
       this.queue,
       this.opts.workers,
-      (key) => this.pass(key),
+      (key) => timedGitOpsPass('GitSync', this.opts.metrics, () => this.pass(key)),
       (key, err) =>
         this.log.warn(
           { gitSync: key, err: err instanceof Error ? err.message : String(err) },
@@ -131,9 +137,25 @@ export class GitSyncController {
     const outcome = await this.act(gs, gate, now);
     if (outcome.decision && (await recordDecision(this.kc, this.log, gs, outcome.decision)))
       this.stale.remember(key, gs.metadata.resourceVersion);
+    this.report(gs, outcome.decision);
     return outcome.requeueAfterMs === undefined
       ? undefined
       : { requeueAfterMs: outcome.requeueAfterMs };
+  }
+
+  /**
+   * The metrics follow the status the pass decided (the cached one when it decided nothing, as
+   * when suspended); not for a GitSync deleted during the pass, whose series are already gone.
+   */
+  private report(gs: GitSyncObject, decision: StatusDecision | undefined): void {
+    const current = this.syncs.get(gs.metadata.namespace, gs.metadata.name);
+    if (!current || current.metadata.uid !== gs.metadata.uid) return;
+    reportGitOpsObject(
+      this.opts.metrics,
+      'GitSync',
+      gs,
+      (decision?.status ?? gs.status)?.conditions,
+    );
   }
 
   private async act(
