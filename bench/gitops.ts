@@ -5,7 +5,7 @@
 //     apply of every object, nothing written), asked for with the reconcile annotation.
 // Prints figures; asserts nothing.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ import { installRampCrds, rampEntryPoint } from '../src/local/demo.js';
 import { down, up } from '../src/local/cluster.js';
 import { startTestGit } from '../src/local/git-work.js';
 import { benchConfig, benchLog } from './settings.js';
+import { inParallel, procStats, waitUntil } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,38 +68,6 @@ function configMapsYaml(n: number): string {
       data: { i: String(i) },
     }),
   ).join('---\n');
-}
-
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function inParallel<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
-async function waitUntil(
-  what: string,
-  check: () => boolean,
-  timeoutMs = 1_800_000,
-): Promise<number> {
-  const start = performance.now();
-  while (!check()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return performance.now() - start;
 }
 
 function create(kc: KubeConfig, plural: string, body: unknown): Promise<unknown> {
@@ -250,7 +219,7 @@ async function main(): Promise<void> {
     const cpu: number[] = [];
     for (let p = 0; p < passes; p++) {
       const at = `bench-${p}-${Date.now()}`;
-      const cpuBefore = await cpuSeconds(pid);
+      const cpuBefore = (await procStats(pid)).cpuSeconds;
       const started = performance.now();
       await rawRequest(kc, {
         method: 'PATCH',
@@ -263,7 +232,7 @@ async function main(): Promise<void> {
         () => syncs.get(namespace, 'big')?.status?.lastHandledReconcileAt === at,
       );
       times.push(performance.now() - started);
-      cpu.push((await cpuSeconds(pid)) - cpuBefore);
+      cpu.push((await procStats(pid)).cpuSeconds - cpuBefore);
     }
     const median = (xs: number[]) =>
       [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

@@ -2,7 +2,7 @@
 // promotes them, and prints time to all Healthy, promote → weight-updated latency (p50/p99),
 // and the controller's peak RSS and CPU seconds. Prints figures; asserts nothing.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,6 +20,7 @@ import { rawRequest } from '../src/kube/raw.js';
 import { installRampCrds, rampEntryPoint } from '../src/local/demo.js';
 import { down, up } from '../src/local/cluster.js';
 import { benchConfig, benchLog } from './settings.js';
+import { inParallel, procStats, waitUntil } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,43 +54,6 @@ function rollout(i: number, image: string) {
       },
     },
   };
-}
-
-async function procStats(pid: number): Promise<{ peakRssMiB: number; cpuSeconds: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return {
-    peakRssMiB: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024,
-    cpuSeconds: ticks / 100,
-  };
-}
-
-async function inParallel<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
-async function waitUntil(
-  what: string,
-  check: () => boolean,
-  timeoutMs = 1_800_000,
-): Promise<number> {
-  const start = performance.now();
-  while (!check()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return performance.now() - start;
 }
 
 function percentile(sorted: number[], p: number): number {

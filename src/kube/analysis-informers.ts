@@ -4,24 +4,10 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 
 import type { AnalysisRun, AnalysisTemplate } from '../api/analysis.js';
 import type { Logger } from '../observability/logger.js';
-import { Informer } from './informer.js';
-import { rawRequest, resourcePath } from './raw.js';
+import { customResourceInformer } from './custom-informer.js';
+import type { Informer } from './informer.js';
 
 const argo = 'argoproj.io/v1alpha1';
-
-function informerOf<T extends KubernetesObject>(
-  kc: KubeConfig,
-  log: Logger,
-  plural: string,
-  namespace: string | undefined,
-): Informer<T> {
-  const path = resourcePath({ apiVersion: argo, plural, namespace });
-  return new Informer<T>(
-    kc,
-    { name: plural, path, list: () => rawRequest<{ items: T[] }>(kc, { method: 'GET', path }) },
-    log,
-  );
-}
 
 /** AnalysisRuns, in one namespace or all. */
 export function analysisRunInformer(
@@ -29,7 +15,7 @@ export function analysisRunInformer(
   log: Logger,
   namespace: string | undefined,
 ): Informer<AnalysisRun & KubernetesObject> {
-  return informerOf(kc, log, 'analysisruns', namespace);
+  return customResourceInformer(kc, log, { apiVersion: argo, plural: 'analysisruns' }, namespace);
 }
 
 /** AnalysisTemplates (in one namespace or all) and ClusterAnalysisTemplates. */
@@ -42,7 +28,17 @@ export function templateInformers(
   clusterTemplates: Informer<AnalysisTemplate & KubernetesObject>;
 } {
   return {
-    templates: informerOf(kc, log, 'analysistemplates', namespace),
-    clusterTemplates: informerOf(kc, log, 'clusteranalysistemplates', undefined),
+    templates: customResourceInformer(
+      kc,
+      log,
+      { apiVersion: argo, plural: 'analysistemplates' },
+      namespace,
+    ),
+    clusterTemplates: customResourceInformer(
+      kc,
+      log,
+      { apiVersion: argo, plural: 'clusteranalysistemplates' },
+      undefined,
+    ),
   };
 }

@@ -5,7 +5,8 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { GitRepository, GitSync } from '../api/gitops.js';
 import { gitopsApiVersion } from '../api/gitops-conditions.js';
 import type { Logger } from '../observability/logger.js';
-import { Informer } from './informer.js';
+import { customResourceInformer } from './custom-informer.js';
+import type { Informer } from './informer.js';
 import { KubeRequestError, rawRequest, resourcePath } from './raw.js';
 import { mergePatch } from './rollout-io.js';
 
@@ -17,27 +18,18 @@ export type GitSyncObject = GitSync & KubernetesObject;
 /** Plural names of the GitOps kinds. */
 export const gitopsPlural = { GitRepository: 'gitrepositories', GitSync: 'gitsyncs' } as const;
 
-function informerOf<T extends KubernetesObject>(
-  kc: KubeConfig,
-  log: Logger,
-  plural: string,
-  namespace: string | undefined,
-): Informer<T> {
-  const path = resourcePath({ apiVersion: gitopsApiVersion, plural, namespace });
-  return new Informer<T>(
-    kc,
-    { name: plural, path, list: () => rawRequest<{ items: T[] }>(kc, { method: 'GET', path }) },
-    log,
-  );
-}
-
 /** GitRepositories, in one namespace or all. */
 export function gitRepositoryInformer(
   kc: KubeConfig,
   log: Logger,
   namespace: string | undefined,
 ): Informer<GitRepositoryObject> {
-  return informerOf(kc, log, gitopsPlural.GitRepository, namespace);
+  return customResourceInformer(
+    kc,
+    log,
+    { apiVersion: gitopsApiVersion, plural: gitopsPlural.GitRepository },
+    namespace,
+  );
 }
 
 /** GitSyncs, in one namespace or all. */
@@ -46,7 +38,12 @@ export function gitSyncInformer(
   log: Logger,
   namespace: string | undefined,
 ): Informer<GitSyncObject> {
-  return informerOf(kc, log, gitopsPlural.GitSync, namespace);
+  return customResourceInformer(
+    kc,
+    log,
+    { apiVersion: gitopsApiVersion, plural: gitopsPlural.GitSync },
+    namespace,
+  );
 }
 
 /** Writes the status subresource of a GitOps object (a merge patch of `status`); returns the new resourceVersion. */

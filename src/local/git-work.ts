@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { runCommand } from './exec.js';
 import { startGitServer, type GitServer } from './git-server.js';
 
-const gitEnv = {
+/** The environment of test git commands: a fixed author, no prompts, no user or system config. */
+export const gitEnv = {
   ...process.env,
   GIT_AUTHOR_NAME: 'ramp test',
   GIT_AUTHOR_EMAIL: 'test@ramp.dev',

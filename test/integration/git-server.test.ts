@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { gitEnv } from '../../src/local/git-work.js';
 import { runCommand } from '../../src/local/exec.js';
 import { startGitServer, type GitServer } from '../../src/local/git-server.js';
 
@@ -20,17 +21,6 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
   await rm(dir, { recursive: true, force: true });
 });
-
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'ramp test',
-  GIT_AUTHOR_EMAIL: 'test@ramp.dev',
-  GIT_COMMITTER_NAME: 'ramp test',
-  GIT_COMMITTER_EMAIL: 'test@ramp.dev',
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_CONFIG_NOSYSTEM: '1',
-  HOME: tmpdir(),
-};
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
   const result = await runCommand('git', args, { cwd, env: gitEnv });

@@ -13,6 +13,7 @@ import { resolveRef, type GitRepositoryRef } from '../../src/decide/gitops/ref.j
 import { GitClient, type GitClientOptions } from '../../src/gitops/git/client.js';
 import { GitError } from '../../src/gitops/git/errors.js';
 import { gitInvocation, sshCommand } from '../../src/gitops/git/invocation.js';
+import { gitEnv } from '../../src/local/git-work.js';
 import { runCommand } from '../../src/local/exec.js';
 import { startGitServer, type GitServer } from '../../src/local/git-server.js';
 import { freePort } from '../../src/local/ports.js';
@@ -34,17 +35,6 @@ let bearerUrl: string;
 const c: string[] = [];
 let sameContent: string;
 const cleanups: (() => Promise<void>)[] = [];
-
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'ramp test',
-  GIT_AUTHOR_EMAIL: 'test@ramp.dev',
-  GIT_COMMITTER_NAME: 'ramp test',
-  GIT_COMMITTER_EMAIL: 'test@ramp.dev',
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
   const result = await runCommand('git', args, { cwd, env: gitEnv });
