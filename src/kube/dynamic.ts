@@ -98,6 +98,20 @@ class Discovery {
     return (await gv.refresh()).get(kind);
   }
 
+  /** Drops what is known of a group-version (its kinds are asked again on the next lookup). */
+  forget(apiVersion: string): void {
+    this.groupVersions.delete(apiVersion);
+  }
+
+  /** The served versions of the group of `apiVersion` other than it (the core group has one). */
+  async otherVersions(apiVersion: string): Promise<string[]> {
+    const slash = apiVersion.indexOf('/');
+    if (slash < 0) return [];
+    const group = apiVersion.slice(0, slash + 1);
+    const served = await this.served.refresh();
+    return [...served].filter((gv) => gv.startsWith(group) && gv !== apiVersion);
+  }
+
   private async isServed(apiVersion: string): Promise<boolean> {
     return this.served.value.has(apiVersion) || (await this.served.refresh()).has(apiVersion);
   }
@@ -199,23 +213,49 @@ export class DynamicClient {
       propagationPolicy: 'Background',
     },
   ): Promise<'deleted' | 'gone'> {
-    const info = await this.resourceFor(ref.apiVersion, ref.kind);
-    if (!info) return 'gone';
+    const first = await this.deleteAt(ref, opts.propagationPolicy);
+    if (first !== 'version-gone') return first;
+    // The cached kinds named a version the API server stopped serving: ask again, once.
+    this.discovery.forget(ref.apiVersion);
+    const again = await this.deleteAt(ref, opts.propagationPolicy);
+    return again === 'version-gone' ? 'gone' : again;
+  }
+
+  private async deleteAt(
+    ref: ObjectRef,
+    propagationPolicy: string,
+  ): Promise<'deleted' | 'gone' | 'version-gone'> {
+    const served = await this.servedRef(ref);
+    if (!served) return 'gone';
     try {
       await this.request({
         method: 'DELETE',
-        path: this.pathWith(ref, info),
-        body: {
-          kind: 'DeleteOptions',
-          apiVersion: 'v1',
-          propagationPolicy: opts.propagationPolicy,
-        },
+        path: this.pathWith(served.ref, served.info),
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy },
       });
       return 'deleted';
     } catch (err) {
-      if (err instanceof KubeRequestError && err.statusCode === 404) return 'gone';
-      throw err;
+      if (!(err instanceof KubeRequestError) || err.statusCode !== 404) throw err;
+      // The object's own 404 is a Status naming NotFound; an unserved path is a plain page.
+      const reason = (err.body as { reason?: string } | undefined)?.reason;
+      return reason === 'NotFound' ? 'gone' : 'version-gone';
     }
+  }
+
+  /**
+   * The ref at a version the API server still serves: an inventory may name a version a CRD has
+   * since dropped (v1beta1 → v1), and the object is still there under another version.
+   */
+  private async servedRef(
+    ref: ObjectRef,
+  ): Promise<{ ref: ObjectRef; info: ResourceInfo } | undefined> {
+    const info = await this.resourceFor(ref.apiVersion, ref.kind);
+    if (info) return { ref, info };
+    for (const apiVersion of await this.discovery.otherVersions(ref.apiVersion)) {
+      const other = await this.resourceFor(apiVersion, ref.kind);
+      if (other) return { ref: { ...ref, apiVersion }, info: other };
+    }
+    return undefined;
   }
 
   private request<T>(req: Parameters<typeof rawRequest>[1]): Promise<T> {

@@ -19,6 +19,7 @@ import {
   type ApplyReport,
 } from '../../src/gitops/apply/index.js';
 import { DynamicClient, type JsonPatchOp, type LiveObject } from '../../src/kube/dynamic.js';
+import { rawRequest } from '../../src/kube/raw.js';
 import { useTestNamespace } from '../support/namespace.js';
 import { waitFor } from '../support/wait.js';
 
@@ -525,5 +526,56 @@ describe('deleteObjects and readObjects', () => {
     const [result] = await deleteObjects(client, [ref]);
     expect(result?.deleted).toBe(false);
     expect(result?.message).toContain('forbidden');
+  });
+});
+
+describe('deleteObjects across a CRD version change', () => {
+  it('deletes an object whose inventory version the CRD no longer serves, through a served one', async () => {
+    const group = `v${suffix}.ramp.test`;
+    const crdName = `gadgets.${group}`;
+    crdNames.push(crdName);
+    const version = (name: string, served: boolean, storage: boolean) => ({
+      name,
+      served,
+      storage,
+      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    });
+    const crd = (betaServed: boolean): ManifestObject => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: crdName },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' },
+        versions: [version('v1beta1', betaServed, false), version('v1', true, true)],
+      },
+    });
+    const client = new DynamicClient(env.kc);
+    const gadget: ManifestObject = {
+      apiVersion: `${group}/v1beta1`,
+      kind: 'Gadget',
+      metadata: { name: 'g' },
+      spec: { size: 1 },
+    };
+    expect(actions(await applyObjects(client, [crd(true), gadget], options()))).toEqual([
+      `CustomResourceDefinition/${crdName}=created`,
+      'Gadget/g=created',
+    ]);
+    // The CRD stops serving v1beta1; the inventory still says v1beta1.
+    await applyObjects(client, [crd(false)], options());
+    const ref = { apiVersion: `${group}/v1beta1`, kind: 'Gadget', name: 'g', namespace: env.name };
+    // The client still has v1beta1 in its discovery cache, as a long-running controller would.
+    expect(await client.resourceFor(`${group}/v1beta1`, 'Gadget')).toBeDefined();
+    await waitFor('v1beta1 no longer served', () =>
+      rawRequest(env.kc, { method: 'GET', path: `/apis/${group}/v1beta1` }).then(
+        () => false,
+        () => true,
+      ),
+    );
+    const [result] = await deleteObjects(client, [ref]);
+    expect(result).toMatchObject({ deleted: true });
+    const left = await readObjects(client, [{ ...ref, apiVersion: `${group}/v1` }]);
+    expect([...left.values()][0]).toBeUndefined();
   });
 });

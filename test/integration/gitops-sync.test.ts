@@ -367,3 +367,22 @@ describe('GitRepository', () => {
     }
   });
 });
+
+describe('suspend', () => {
+  it('a suspended GitSync leaves new commits alone until it is resumed', async () => {
+    const repo = await setUp('paused', { 'cm.yaml': configMapYaml('paused', { v: '1' }) });
+    await waitForSyncCondition(gitops, 'paused', { type: 'Ready', status: 'True' });
+    await gitops.patchSync('paused', { spec: { suspend: true } });
+    await repo.write({ 'cm.yaml': configMapYaml('paused', { v: '2' }) });
+    const sha = await repo.commit('v2');
+    const read = () => env.core.readNamespacedConfigMap({ name: 'paused', namespace: env.name });
+    await waitFor('the GitRepository has the new commit', async () =>
+      ((await gitops.repository('paused')).status?.artifact?.revision ?? '').includes(sha),
+    );
+    // The commit is known to ramp, but the suspended GitSync does not act on it.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect((await read()).data?.v).toBe('1');
+    await gitops.patchSync('paused', { spec: { suspend: false } });
+    await waitFor('v2 applied after resume', async () => (await read()).data?.v === '2');
+  });
+});
