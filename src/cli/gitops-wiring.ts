@@ -14,7 +14,6 @@ import { startWebhookReceiver } from '../gitops/webhook/index.js';
 import { annotateGitOps, readGitRepository, readSecretData } from '../kube/gitops-informers.js';
 import type { Logger } from '../observability/logger.js';
 import type { ControllerMetrics } from '../observability/metrics.js';
-import { UserError } from './run.js';
 
 /** The GitOps flags of `ramp controller`. */
 export interface GitOpsOptions {
@@ -52,9 +51,10 @@ export async function startGitOpsControllers(
     ...(opts.kustomize ? { kustomizeBinary: opts.kustomize } : {}),
     ...(opts.kubectl ? { kubectlBinary: opts.kubectl } : {}),
   });
+  // Plain YAML needs no kustomize: without one, only kustomizations fail (each GitSync says so).
   if (!kustomize)
-    throw new UserError(
-      'no kustomize found: pass --kustomize PATH or --kubectl PATH, put kustomize or kubectl on PATH, or use --no-gitops',
+    log.warn(
+      'no kustomize found (--kustomize, --kubectl, or kustomize/kubectl on PATH): GitSyncs of kustomizations will report BuildFailed',
     );
   const git = new GitClient({ cacheDir: opts.gitCacheDir ?? join(opts.cacheDir, 'git') });
   const repositories = new GitRepositoryController(kc, log, {
@@ -67,14 +67,14 @@ export async function startGitOpsControllers(
     namespace: opts.namespace,
     workers: opts.workers,
     repositories,
-    kustomize,
+    kustomize: kustomize ?? { command: 'kustomize', args: ['build'] },
     noCrossNamespaceRefs: opts.crossNamespaceRefs === false,
     defaultServiceAccount: opts.defaultServiceAccount,
     metrics: opts.metrics,
   });
   await repositories.start();
   await syncs.start();
-  log.info({ kustomize: kustomize.command }, 'gitops controllers started');
+  log.info({ kustomize: kustomize?.command }, 'gitops controllers started');
   return {
     stop: async () => {
       await syncs.stop();
