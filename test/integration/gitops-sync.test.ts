@@ -386,3 +386,49 @@ describe('suspend', () => {
     await waitFor('v2 applied after resume', async () => (await read()).data?.v === '2');
   });
 });
+
+describe('wait and targetNamespace', () => {
+  it('with wait, Ready waits for health and fails when the timeout passes; targetNamespace places objects', async () => {
+    const target = `${env.name}-target`;
+    await env.core.createNamespace({ body: { metadata: { name: target } } });
+    try {
+      const repo = await setUp(
+        'waited',
+        {
+          'web.yaml': deploymentYaml('waited-web', { nodeSelector: { 'ramp.dev/missing': 'yes' } }),
+        },
+        { sync: { wait: true, timeout: '15s', retryInterval: '2s', targetNamespace: target } },
+      );
+      const waiting = await waitForSyncCondition(gitops, 'waited', {
+        type: 'Ready',
+        status: 'Unknown',
+        reason: 'Progressing',
+      });
+      expect(condition(waiting, 'Ready')?.message).toMatch(/waiting for health/);
+      expect(condition(waiting, 'Reconciling')?.status).toBe('True');
+      // The object is in the target namespace, not the GitSync's.
+      await env.apps.readNamespacedDeployment({ name: 'waited-web', namespace: target });
+      expect(await deployment('waited-web')).toBeUndefined();
+      const timedOut = await waitForSyncCondition(
+        gitops,
+        'waited',
+        { type: 'Ready', status: 'False', reason: 'HealthCheckFailed' },
+        60_000,
+      );
+      expect(condition(timedOut, 'Ready')?.message).toMatch(/timed out after 15s/);
+
+      await repo.write({ 'web.yaml': deploymentYaml('waited-web') });
+      const fixed = await repo.commit('schedulable');
+      const ready = await waitForSyncCondition(
+        gitops,
+        'waited',
+        { type: 'Ready', status: 'True', message: new RegExp(fixed) },
+        60_000,
+      );
+      expect(condition(ready, 'Healthy')?.status).toBe('True');
+      expect(condition(ready, 'Reconciling')).toBeUndefined();
+    } finally {
+      await env.core.deleteNamespace({ name: target }).catch(() => undefined);
+    }
+  });
+});
