@@ -9,6 +9,7 @@ import { GitOpsAnnotation, GitOpsReason as R } from '../../api/gitops-conditions
 import { goDurationMs } from '../../decide/durations.js';
 import { authFromSecret, type GitAuth } from '../../decide/gitops/git-auth.js';
 import { resolveRef } from '../../decide/gitops/ref.js';
+import { gitRepositorySpecProblem } from '../../decide/gitops/spec-checks.js';
 import { withJitter } from '../../decide/gitops/requeue.js';
 import { repositoryStatus, type FetchOutcome } from '../../decide/gitops/repository-status.js';
 import { canonicalJson } from '../../decide/hash.js';
@@ -142,7 +143,7 @@ export class GitRepositoryController {
   }
 
   private async fetch(repo: GitRepositoryObject): Promise<FetchOutcome> {
-    const invalid = specProblem(repo.spec);
+    const invalid = gitRepositorySpecProblem(repo.spec);
     if (invalid) return { kind: 'invalid', message: invalid };
     const auth = await this.auth(repo);
     if ('error' in auth)
@@ -203,12 +204,4 @@ function sameAnnotations(a: GitRepositoryObject, b: GitRepositoryObject): boolea
   return (
     canonicalJson(a.metadata.annotations ?? {}) === canonicalJson(b.metadata.annotations ?? {})
   );
-}
-
-/** What the schema cannot refuse: a zero interval or timeout would spin or fail every call. */
-function specProblem(spec: GitRepositorySpec): string | undefined {
-  for (const field of ['interval', 'timeout'] as const)
-    if (!(goDurationMs(spec[field]) > 0))
-      return `${field}: expected a duration of more than 0 such as "1m", not "${spec[field]}"`;
-  return undefined;
 }

@@ -1,14 +1,10 @@
 // What a GitSync pass looks at before deciding: the source's artifact, the dependencies, the sync
-// windows and whether the spec can work at all. Reads caches only.
+// windows and whether the spec can work at all (judged in decide/gitops). Reads caches only.
 import type { GitSync } from '../../api/gitops.js';
-import {
-  dependencyCycle,
-  dependencyVerdict,
-  resolveDependencies,
-} from '../../decide/gitops/dependencies.js';
+import { dependencyVerdict, resolveDependencies } from '../../decide/gitops/dependencies.js';
+import { gitSyncSpecErrors, type TenancyRules } from '../../decide/gitops/spec-checks.js';
 import { pendingRequest, type GateFacts, type SourceFact } from '../../decide/gitops/sync-gate.js';
-import { syncWindowVerdict, validateSyncWindows } from '../../decide/gitops/sync-windows.js';
-import { parseGoDuration } from '../../decide/durations.js';
+import { syncWindowVerdict } from '../../decide/gitops/sync-windows.js';
 import type { GitRepositoryObject, GitSyncObject } from '../../kube/gitops-informers.js';
 import type { Informer } from '../../kube/informer.js';
 
@@ -38,48 +34,6 @@ export function sourceFact(gs: GitSync, repo: GitRepositoryObject | undefined): 
   return { ok: true, revision: artifact.revision, digest: artifact.digest };
 }
 
-/** Controller-wide rules that limit what a GitSync may refer to. */
-export interface TenancyRules {
-  readonly noCrossNamespaceRefs?: boolean | undefined;
-}
-
-/** References to other namespaces, when the controller forbids them. */
-function crossNamespaceErrors(gs: GitSync, rules: TenancyRules): string[] {
-  if (!rules.noCrossNamespaceRefs) return [];
-  const own = gs.metadata.namespace;
-  const refs = [
-    ['sourceRef', gs.spec.sourceRef.namespace],
-    ...(gs.spec.dependsOn ?? []).map((d) => [`dependsOn ${d.name}`, d.namespace]),
-  ];
-  return refs
-    .filter(([, ns]) => ns !== undefined && ns !== own)
-    .map(([what, ns]) => `${what}: namespace "${ns}" refused (cross-namespace references are off)`);
-}
-
-/** Spec problems the CRD schema cannot catch: bad windows, durations, dependency cycles. */
-export function specErrors(gs: GitSync, caches: GitSyncCaches, rules: TenancyRules = {}): string[] {
-  const errors = [
-    ...validateSyncWindows(gs.spec.syncWindows ?? []),
-    ...crossNamespaceErrors(gs, rules),
-  ];
-  for (const field of ['interval', 'retryInterval', 'timeout'] as const) {
-    const value = gs.spec[field];
-    if (value === undefined) continue;
-    if (!(parseGoDuration(value) > 0))
-      errors.push(`${field}: expected a duration of more than 0 such as "5m", not "${value}"`);
-  }
-  const cycle = dependencyCycle(
-    {
-      namespace: gs.metadata.namespace,
-      name: gs.metadata.name,
-      dependsOn: gs.spec.dependsOn ?? [],
-    },
-    (namespace, name) => caches.syncs.get(namespace, name),
-  );
-  if (cycle) errors.push(cycle);
-  return errors;
-}
-
 /** Everything the gate needs, observed now. */
 export function gateFacts(
   gs: GitSync,
@@ -89,7 +43,11 @@ export function gateFacts(
 ): GateFacts {
   const rules = caches.rules ?? {};
   const deps = resolveDependencies(gs.metadata.namespace, gs.spec.dependsOn);
-  const errors = specErrors(gs, caches, rules);
+  const errors = gitSyncSpecErrors(
+    gs,
+    (namespace, name) => caches.syncs.get(namespace, name),
+    rules,
+  );
   return {
     source,
     dependencies: dependencyVerdict(deps, (namespace, name) => caches.syncs.get(namespace, name)),
